@@ -1,0 +1,8 @@
+"""Build ./content into ./site: the same as `bulletin build`."""
+
+import sys
+
+from bulletin.cli import main
+
+if __name__ == "__main__":
+    main(["build", *sys.argv[1:]], prog_name="python build.py")

@@ -1,0 +1,83 @@
+"""The `bulletin` command line (click). Exit status: 0 ok, 1 content errors, 2 usage errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import BuildError, UsageError
+
+SOURCE_HELP = "the site folder, the one holding content/ (default: the current folder)"
+
+
+def _fail(exc: Exception) -> None:
+    if isinstance(exc, BuildError):
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bulletin")
+def main() -> None:
+    """Build archives of weekly bulletins into static HTML that works offline."""
+
+
+@main.command()
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("."), help=SOURCE_HELP)
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where to write the site (default: SOURCE/site)")
+@click.option("--drafts", is_flag=True, help="build digests marked `draft: true` too")
+@click.option("--base-url", default=None, help="absolute URL the site is published at (feeds and sitemap)")
+@click.option("--clean", is_flag=True, help="ignore any cached state and build everything anew")
+@click.option("--force", is_flag=True, help="build even if the output holds files bulletin did not write (they are kept)")
+def build(source: Path, output: Path | None, drafts: bool, base_url: str | None, clean: bool, force: bool) -> None:
+    """Build the site once."""
+    from .build import build_site
+
+    try:
+        result = build_site(source, output, drafts=drafts, base_url=base_url, force=force, clean=clean)
+    except (BuildError, UsageError) as exc:
+        _fail(exc)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(result.summary())
+
+
+@main.command()
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("."), help=SOURCE_HELP)
+@click.option("--drafts", is_flag=True, help="check drafts too")
+def check(source: Path, drafts: bool) -> None:
+    """Validate the content and every link of a build, without writing the site."""
+    from .check import check_site
+
+    try:
+        problems = check_site(source, drafts=drafts)
+    except (BuildError, UsageError) as exc:
+        _fail(exc)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"{len(problems)} broken link{'s' if len(problems) != 1 else ''}.", err=True)
+        sys.exit(1)
+    click.echo("content and links are fine.")
+
+
+@main.command()
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("."), help=SOURCE_HELP)
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where to write the site (default: SOURCE/site)")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0 picks a free port")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="address to bind; anything but 127.0.0.1 exposes your drafts to the network")
+@click.option("--drafts", is_flag=True, help="build digests marked `draft: true` too")
+def serve(source: Path, output: Path | None, port: int, host: str, drafts: bool) -> None:
+    """Build, serve on 127.0.0.1, rebuild on every change and reload the open pages."""
+    from .serve import serve as run
+
+    if not (source / "content").is_dir():
+        _fail(UsageError(f"{source} has no content/ folder; pass --source with the site folder"))
+    run(source, output, port=port, host=host, drafts=drafts, log=lambda m: click.echo(m, err=True))

@@ -1,0 +1,55 @@
+"""`site/data/*.json`: the machine-readable archive, exactly as outputs.md specifies."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+from .model import Site
+
+
+def _dumps(value) -> bytes:
+    # ensure_ascii=False keeps Vietnamese readable; "</" is escaped so the JSON
+    # stays safe if a page ever inlines it in a <script>.
+    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False)
+    return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
+
+
+def digests_json(site: Site) -> list[dict]:
+    return [{
+        "title": d.title,
+        "week_start": d.week_start.isoformat(),
+        "week_end": d.week_end.isoformat(),
+        "url": d.url,
+        "topics": [t.name for t in d.topics],
+        "items": [{
+            "heading": i.heading,
+            "anchor": i.anchor,
+            "topics": [t.name for t in i.topics],
+            "decisions": [x.key for x in i.decisions],
+        } for i in d.items],
+    } for d in site.digests]
+
+
+def decisions_json(site: Site) -> list[dict]:
+    return [{
+        "key": d.key,
+        "type": d.type,
+        "number": d.number,
+        "issuer": d.issuer,
+        "year": d.year,
+        "date": d.date.isoformat() if d.date else None,
+        "title": d.title,
+        "url": d.url,
+        "mentions": [{"digest_url": m.digest.url, "anchor": m.anchor, "text": m.text} for m in d.mentions],
+    } for d in site.decisions]
+
+
+def topics_json(site: Site) -> list[dict]:
+    return [{"name": t.name, "slug": t.slug, "url": t.url, "items": len(t.items)} for t in site.topics]
+
+
+def data_files(site: Site) -> Iterator[tuple[str, bytes]]:
+    yield "data/digests.json", _dumps(digests_json(site))
+    yield "data/decisions.json", _dumps(decisions_json(site))
+    yield "data/topics.json", _dumps(topics_json(site))

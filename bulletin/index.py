@@ -1,0 +1,206 @@
+"""Stage 3, index: assemble the whole archive (topics, decisions, weeks).
+
+Everything here is a lookup by key (dicts, one sort per list), never a scan of a
+list per page: that is what makes some generators quadratic in the number of
+terms. The result, `Site`, is complete before any template runs.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+
+from . import urls
+from .citations import TYPE_NAMES, parse_ref
+from .config import SiteConfig
+from .model import (CitedDocument, Decision, Digest, DigestSource, Item, Mention, ParsedBody, Site,
+                    Topic, Week, Year)
+from .parse import LEAD_ANCHOR
+from .slugs import slugify, vietnamese_sort_key
+from .topic_rules import TopicRules
+
+Identity = tuple[str, str, str]  # (type, issuer, number)
+
+
+def decision_key(type_: str, issuer: str, number: str, year: int) -> str:
+    return f"{slugify(type_)}-{slugify(issuer)}-{slugify(number)}-{year}"
+
+
+class _YearResolver:
+    """Gives an undated citation the year of the latest dated citation of the same
+    document that is not later than the citing digest (spec: decisions, identity)."""
+
+    def __init__(self, dated: dict[Identity, list[dt.date]]):
+        self.dated = {k: sorted(v) for k, v in dated.items()}
+
+    def year(self, identity: Identity, cited: CitedDocument, digest_end: dt.date) -> int:
+        if cited.year:
+            return cited.year
+        dates = self.dated.get(identity)
+        if dates:
+            position = bisect.bisect_right(dates, digest_end)
+            if position:
+                return dates[position - 1].year
+        return digest_end.year
+
+
+class _Topics:
+    def __init__(self) -> None:
+        self.spellings: dict[str, Counter] = defaultdict(Counter)
+        self.by_slug: dict[str, Topic] = {}
+
+    def count(self, name: str) -> None:
+        slug = slugify(name)
+        if slug:
+            self.spellings[slug][name] += 1
+
+    def finish(self) -> None:
+        for slug, counter in self.spellings.items():
+            best = max(counter.items(), key=lambda kv: (kv[1], _negated(vietnamese_sort_key(kv[0]))))
+            self.by_slug[slug] = Topic(slug, best[0], urls.topic(slug))
+
+    def lookup(self, names) -> list[Topic]:
+        seen: dict[str, Topic] = {}
+        for name in names:
+            slug = slugify(name)
+            if slug and slug not in seen:
+                seen[slug] = self.by_slug[slug]
+        return list(seen.values())
+
+
+def _negated(key: tuple) -> tuple:
+    """Invert a sort key so that max() prefers the alphabetically first spelling."""
+    return tuple(tuple(-x for x in part) if isinstance(part, tuple) else part for part in key[:3])
+
+
+def digest_order(source: DigestSource) -> tuple:
+    return (source.week_start, source.week_end, source.url)
+
+
+def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConfig) -> Site:
+    entries = sorted(entries, key=lambda e: digest_order(e[0]), reverse=True)
+    rules = TopicRules(config.topic_rules) if config.topic_rules else None
+    item_topic_names: dict[tuple[int, int], tuple[str, ...]] = {}
+    topics = _Topics()
+    dated: dict[Identity, list[dt.date]] = defaultdict(list)
+    for d_index, (source, body) in enumerate(entries):
+        for name in source.topics:
+            topics.count(name)
+        for i_index, parsed in enumerate(body.items):
+            names = parsed.topics or (tuple(rules.match(f"{parsed.heading}\n{parsed.text}")) if rules else ())
+            item_topic_names[d_index, i_index] = names
+            for name in names:
+                topics.count(name)
+        for cited in _all_citations(body):
+            if cited.date:
+                dated[(cited.type, cited.issuer, cited.number)].append(cited.date)
+    topics.finish()
+    resolver = _YearResolver(dated)
+    decisions: dict[str, Decision] = {}
+    digests: list[Digest] = []
+    for d_index, (source, body) in enumerate(entries):
+        digest = Digest(
+            source=source, body=body, url=source.url, title=source.title, week_start=source.week_start,
+            week_end=source.week_end, published=source.published, issuer=source.issuer,
+            author=source.author, summary=source.summary or body.lead_text, extra=source.extra,
+            topics=topics.lookup(source.topics))
+        for topic in digest.topics:
+            topic.digests.append(digest)
+        cited_here: dict[str, Decision] = {}
+        for cited in body.lead_citations:
+            decision = _decision_for(decisions, resolver, cited, source.week_end)
+            _mention(decision, digest, None, LEAD_ANCHOR, cited, cited_here)
+        for i_index, parsed in enumerate(body.items):
+            item = Item(digest, i_index, parsed.heading, parsed.heading_html, parsed.anchor,
+                        topics.lookup(item_topic_names[d_index, i_index]), parsed.text, [])
+            for topic in item.topics:
+                topic.items.append(item)
+            for cited in parsed.citations:
+                decision = _decision_for(decisions, resolver, cited, source.week_end)
+                if decision not in item.decisions:
+                    item.decisions.append(decision)
+                _mention(decision, digest, item, parsed.anchor, cited, cited_here)
+            digest.items.append(item)
+        _apply_front_matter_refs(digest, decisions, resolver, cited_here)
+        digest.decisions = list(cited_here.values())
+        digests.append(digest)
+    for newer, older in zip(digests, digests[1:]):
+        newer.previous, older.next = older, newer
+    topic_list = sorted(topics.by_slug.values(), key=lambda t: vietnamese_sort_key(t.name))
+    decision_list = sorted(decisions.values(), key=decision_order)
+    return Site(digests, topic_list, decision_list, _archive(digests))
+
+
+def _all_citations(body: ParsedBody):
+    yield from body.lead_citations
+    for item in body.items:
+        yield from item.citations
+
+
+def _decision_for(decisions: dict[str, Decision], resolver: _YearResolver, cited: CitedDocument,
+                  digest_end: dt.date) -> Decision:
+    identity = (cited.type, cited.issuer, cited.number)
+    year = resolver.year(identity, cited, digest_end)
+    key = decision_key(cited.type, cited.issuer, cited.number, year)
+    decision = decisions.get(key)
+    if decision is None:
+        decision = decisions[key] = Decision(
+            key=key, type=cited.type, type_name=TYPE_NAMES.get(cited.type, cited.type), number=cited.number,
+            issuer=cited.issuer, year=year, date=None, title=None, url=urls.decision(year, key))
+    if cited.date and cited.date.year == year and (decision.date is None or cited.date < decision.date):
+        decision.date = cited.date
+    return decision
+
+
+def _mention(decision: Decision, digest: Digest, item: Item | None, anchor: str, cited: CitedDocument,
+             cited_here: dict[str, Decision]) -> None:
+    decision.mentions.append(Mention(digest, item, anchor, cited.sentence))
+    cited_here.setdefault(decision.key, decision)
+    if cited.marker >= 0:
+        digest.link_targets[cited.marker] = decision.url
+
+
+def _apply_front_matter_refs(digest: Digest, decisions: dict[str, Decision], resolver: _YearResolver,
+                             cited_here: dict[str, Decision]) -> None:
+    """Front-matter `decisions:` give a cited document its title, or index one the text lacks."""
+    for ref in digest.source.decision_refs:
+        parsed = parse_ref(ref.ref)
+        if parsed is None:
+            continue
+        match = next((d for d in cited_here.values()
+                      if (d.type, d.issuer, d.number) == (parsed.type, parsed.issuer, parsed.number)
+                      and (parsed.year is None and ref.date is None
+                           or d.year == (ref.date.year if ref.date else parsed.year))), None)
+        if match is None:
+            cited = CitedDocument(parsed.type, parsed.number, parsed.issuer, ref.date or parsed.date,
+                                  (ref.date.year if ref.date else parsed.year), ref.title or "", -1)
+            match = _decision_for(decisions, resolver, cited, digest.week_end)
+            _mention(match, digest, None, LEAD_ANCHOR, cited, cited_here)
+        if ref.title and not match.title:
+            match.title = ref.title
+        if ref.date and match.date is None and ref.date.year == match.year:
+            match.date = ref.date
+
+
+_NUMBER_PARTS = re.compile(r"(\d+)")
+
+
+def decision_order(decision: Decision) -> tuple:
+    """Newest first by date, undated last; then by year, type, issuer and number."""
+    natural = tuple(int(p) if p.isdigit() else p for p in _NUMBER_PARTS.split(decision.number) if p)
+    if decision.date:
+        return (0, -decision.date.toordinal(), -decision.year, decision.type, decision.issuer, natural)
+    return (1, 0, -decision.year, decision.type, decision.issuer, natural)
+
+
+def _archive(digests: list[Digest]) -> list[Year]:
+    by_week: dict[tuple[int, int], list[Digest]] = defaultdict(list)
+    for digest in digests:  # newest first, so each week's list is too
+        by_week[digest.iso_year, digest.iso_week].append(digest)
+    years: dict[int, Year] = {}
+    for (year, week), members in sorted(by_week.items(), reverse=True):
+        entry = years.setdefault(year, Year(year, urls.year(year), []))
+        entry.weeks.append(Week(year, week, urls.week(year, week), members))
+    return list(years.values())

@@ -1,0 +1,187 @@
+"""The site model: plain dataclasses, complete before any template runs.
+
+Stages hand these to each other: `load` makes `DigestSource`s, `parse` adds a
+`ParsedBody`, `index` assembles `Site` (digests, items, topics, decisions,
+archive). Templates never see the loader's or parser's internals, only these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRef:
+    """A document listed in front matter under `decisions:`."""
+
+    ref: str
+    date: dt.date | None
+    title: str | None
+    line: int
+
+
+@dataclass(slots=True)
+class DigestSource:
+    """One content file, read and validated (front matter typed, body untouched)."""
+
+    path: str  # as given on disk, for messages
+    rel: str  # posix path relative to content/, e.g. "2020/2020-w51.md"
+    url: str  # site-root-relative URL of its page, e.g. "digests/2020/2020-w51/index.html"
+    title: str
+    week_start: dt.date
+    week_end: dt.date
+    published: dt.date | dt.datetime
+    issuer: str
+    author: str | None
+    summary: str | None
+    topics: tuple[str, ...]
+    decision_refs: tuple[DecisionRef, ...]
+    draft: bool
+    extra: dict
+    body: str
+    body_line: int  # line number of the body's first line in the file
+    content_hash: str  # sha256 of the file's bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CitedDocument:
+    """One citation in the text, before its year is resolved across the archive."""
+
+    type: str
+    number: str
+    issuer: str
+    date: dt.date | None
+    year: int | None  # from the date or a /YYYY/ in the number
+    sentence: str
+    marker: int  # index of the link placeholder in the body HTML (-1: not linked)
+
+
+@dataclass(slots=True)
+class ParsedItem:
+    heading: str  # plain text
+    heading_html: str
+    anchor: str
+    topics: tuple[str, ...]  # written in the heading's {topics="…"}
+    text: str  # plain text of the paragraphs, for snippets and search
+    citations: list[CitedDocument]
+
+
+@dataclass(slots=True)
+class ParsedBody:
+    """What `parse` makes of a body; cached by content hash, so it depends on nothing else."""
+
+    html: str  # body HTML; citation hrefs are placeholders filled at render time
+    lead_text: str  # plain text of the first paragraph
+    lead_citations: list[CitedDocument]
+    items: list[ParsedItem]
+
+
+@dataclass(eq=False, slots=True)
+class Topic:
+    slug: str
+    name: str
+    url: str
+    items: list["Item"] = field(default_factory=list)  # newest first
+    digests: list["Digest"] = field(default_factory=list)  # digests tagged as a whole
+
+
+@dataclass(eq=False, slots=True)
+class Decision:
+    key: str
+    type: str
+    type_name: str
+    number: str
+    issuer: str
+    year: int
+    date: dt.date | None
+    title: str | None
+    url: str
+    mentions: list["Mention"] = field(default_factory=list)  # newest first
+
+    @property
+    def label(self) -> str:
+        """How the document is written in the text: 2610/QĐ-UBND, 119-KH/TU style is normalised."""
+        if self.type == "CV" or self.issuer.startswith(self.type + "-"):
+            return f"{self.number}/{self.issuer}"
+        return f"{self.number}/{self.type}-{self.issuer}"
+
+
+@dataclass(eq=False, slots=True)
+class Mention:
+    digest: "Digest"
+    item: "Item | None"  # None: the lead or the front matter
+    anchor: str
+    text: str
+
+
+@dataclass(eq=False, slots=True)
+class Item:
+    digest: "Digest"
+    position: int
+    heading: str
+    heading_html: str
+    anchor: str
+    topics: list[Topic]
+    text: str
+    decisions: list[Decision]
+
+    @property
+    def url(self) -> str:
+        return f"{self.digest.url}#{self.anchor}"
+
+
+@dataclass(eq=False, slots=True)
+class Digest:
+    source: DigestSource
+    body: ParsedBody
+    url: str
+    title: str
+    week_start: dt.date
+    week_end: dt.date
+    published: dt.date | dt.datetime
+    issuer: str
+    author: str | None
+    summary: str
+    extra: dict
+    topics: list[Topic] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)  # every document it cites or lists
+    link_targets: dict[int, str] = field(default_factory=dict)  # citation placeholder -> decision URL
+    previous: "Digest | None" = None
+    next: "Digest | None" = None
+
+    @property
+    def iso_year(self) -> int:
+        return self.week_start.isocalendar()[0]
+
+    @property
+    def iso_week(self) -> int:
+        return self.week_start.isocalendar()[1]
+
+
+@dataclass(eq=False, slots=True)
+class Week:
+    year: int
+    week: int
+    url: str
+    digests: list[Digest]  # newest first
+
+
+@dataclass(eq=False, slots=True)
+class Year:
+    year: int
+    url: str
+    weeks: list[Week]  # newest first
+
+    @property
+    def digest_count(self) -> int:
+        return sum(len(w.digests) for w in self.weeks)
+
+
+@dataclass(eq=False, slots=True)
+class Site:
+    digests: list[Digest]  # newest first
+    topics: list[Topic]  # Vietnamese alphabetical order
+    decisions: list[Decision]  # newest first by date, undated last
+    years: list[Year]  # newest first

@@ -1,0 +1,144 @@
+"""Which pages a site has, and the small context each template gets.
+
+Every page is a `Page(url, template, context)`; pages are produced lazily so a
+large archive never holds all of its rendered HTML at once. Template contexts:
+
+| template | context |
+|---|---|
+| home.html | `digests` (this page's), `pagination` |
+| digest.html | `digest` (with `.items`, `.topics`, `.decisions`, `.previous`, `.next`), `body` (HTML) |
+| archive.html | `years` |
+| archive_year.html | `year` (with `.weeks`) |
+| archive_week.html | `week` (with `.digests`), `year` |
+| topics.html | `topics` |
+| topic.html | `topic`, `items` (this page's), `pagination` |
+| decisions.html | `years` (list of `DecisionYear`), `types` (list of `DecisionType` over all years) |
+| decisions_year.html | `year` (a `DecisionYear`) |
+| decisions_type.html | `year`, `type` (a `DecisionType`), `decisions` (this page's), `pagination` |
+| decision.html | `decision` (with `.mentions`) |
+| 404.html | nothing more |
+
+Every template also gets the globals listed in `render.py` and `page_title`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from . import urls
+from .citations import TYPE_NAMES
+from .model import Decision, Site
+from .render import link_citations
+from .slugs import slugify
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    url: str
+    template: str
+    context: dict
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    number: int
+    total: int
+    first_url: str
+
+    def url(self, number: int) -> str:
+        return urls.paged(self.first_url, number)
+
+    @property
+    def previous_url(self) -> str | None:
+        return self.url(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url(self.number + 1) if self.number < self.total else None
+
+
+@dataclass(eq=False, slots=True)
+class DecisionType:
+    type: str
+    name: str
+    year: int | None
+    url: str | None
+    decisions: list[Decision] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class DecisionYear:
+    year: int
+    url: str
+    types: list[DecisionType]
+
+    @property
+    def count(self) -> int:
+        return sum(len(t.decisions) for t in self.types)
+
+
+TEMPLATES = ["home.html", "digest.html", "archive.html", "archive_year.html", "archive_week.html",
+             "topics.html", "topic.html", "decisions.html", "decisions_year.html", "decisions_type.html",
+             "decision.html", "404.html"]
+
+
+def paginate(entries: list, per_page: int, first_url: str) -> Iterator[tuple[list, Pagination]]:
+    total = max(1, -(-len(entries) // per_page))
+    for number in range(1, total + 1):
+        chunk = entries[(number - 1) * per_page: number * per_page]
+        yield chunk, Pagination(number, total, first_url)
+
+
+def decision_years(site: Site) -> list[DecisionYear]:
+    grouped: dict[int, dict[str, list[Decision]]] = defaultdict(lambda: defaultdict(list))
+    for decision in site.decisions:
+        grouped[decision.year][decision.type].append(decision)
+    years = []
+    for year in sorted(grouped, reverse=True):
+        types = [DecisionType(t, TYPE_NAMES.get(t, t), year, urls.decisions_type(year, slugify(t)), members)
+                 for t, members in sorted(grouped[year].items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+        years.append(DecisionYear(year, urls.decisions_year(year), types))
+    return years
+
+
+def decision_types(years: list[DecisionYear]) -> list[DecisionType]:
+    """Types over all years, most cited first; each keeps its per-year lists in `.decisions`."""
+    totals: dict[str, DecisionType] = {}
+    for year in years:
+        for entry in year.types:
+            total = totals.setdefault(entry.type, DecisionType(entry.type, entry.name, None, None))
+            total.decisions.extend(entry.decisions)
+    return sorted(totals.values(), key=lambda t: (-len(t.decisions), t.type))
+
+
+def site_pages(site: Site, per_page: int, items_per_page: int) -> Iterator[Page]:
+    for digests, pagination in paginate(site.digests, per_page, urls.HOME):
+        yield Page(pagination.url(pagination.number), "home.html", {"digests": digests, "pagination": pagination})
+    for digest in site.digests:
+        yield Page(digest.url, "digest.html", {
+            "digest": digest,
+            "body": link_citations(digest.body.html, digest.link_targets, urls.root_of(digest.url)),
+        })
+    yield Page(urls.ARCHIVE, "archive.html", {"years": site.years})
+    for year in site.years:
+        yield Page(year.url, "archive_year.html", {"year": year})
+        for week in year.weeks:
+            yield Page(week.url, "archive_week.html", {"week": week, "year": year})
+    yield Page(urls.TOPICS, "topics.html", {"topics": site.topics})
+    for topic in site.topics:
+        for items, pagination in paginate(topic.items, items_per_page, topic.url):
+            yield Page(pagination.url(pagination.number), "topic.html",
+                       {"topic": topic, "items": items, "pagination": pagination})
+    years = decision_years(site)
+    yield Page(urls.DECISIONS, "decisions.html", {"years": years, "types": decision_types(years)})
+    for year in years:
+        yield Page(year.url, "decisions_year.html", {"year": year})
+        for entry in year.types:
+            for decisions, pagination in paginate(entry.decisions, items_per_page, entry.url):
+                yield Page(pagination.url(pagination.number), "decisions_type.html",
+                           {"year": year, "type": entry, "decisions": decisions, "pagination": pagination})
+    for decision in site.decisions:
+        yield Page(decision.url, "decision.html", {"decision": decision})
+    yield Page(urls.NOT_FOUND, "404.html", {})

@@ -1,0 +1,131 @@
+"""Stage 4, render: one Jinja2 environment, built once, for every page.
+
+Templates are looked up in the site's `templates/` first, then in the built-in
+theme, so a site overrides any built-in file by giving its name. Autoescaping is
+on for every template. Each page gets a small context (see `pages.py`), plus
+these globals and filters:
+
+- `site`: title, description, issuer, language, base_url, extra (bulletin.toml)
+- `t(key, **values)`: a UI string from the message catalogue
+- `root`: the prefix from the current page back to the site root ("../../")
+- `x|rel`: a site-root-relative URL made relative to the current page
+- `d|date`, `d|date("long")`, `digest|week_range`: dates as readers write them
+- `search_enabled`: whether the search page exists
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from . import urls
+from .config import SiteConfig
+from .errors import BuildError, ContentError
+from .i18n import Messages
+from .parse import PLACEHOLDER_RE
+
+BUILTIN_TEMPLATES = Path(__file__).parent / "theme" / "templates"
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What templates know of the site settings (never the whole config)."""
+
+    title: str
+    description: str
+    issuer: str
+    language: str
+    base_url: str
+    extra: dict
+
+
+class Renderer:
+    def __init__(self, site_dir: Path, config: SiteConfig, search_enabled: bool = False):
+        self.messages = Messages(config.language)
+        loaders = []
+        self.site_templates = site_dir / "templates"
+        if self.site_templates.is_dir():
+            loaders.append(jinja2.FileSystemLoader(str(self.site_templates)))
+        loaders.append(jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)))
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self.env.globals.update(
+            site=SiteView(config.title, config.description, config.issuer, config.language,
+                          config.base_url, config.extra),
+            t=self.messages, urls=urls, search_enabled=search_enabled,
+        )
+        self.env.filters.update(rel=_rel, date=self._date, week_range=self._week_range)
+        self._templates: dict[str, jinja2.Template] = {}
+
+    def _date(self, value, style: str = "short") -> str:
+        return self.messages.date(value, style)
+
+    def _week_range(self, digest) -> str:
+        return self.messages.week_range(digest.week_start, digest.week_end)
+
+    def template(self, name: str) -> jinja2.Template:
+        template = self._templates.get(name)
+        if template is None:
+            template = self._templates[name] = self.env.get_template(name)
+        return template
+
+    def check_templates(self, names: list[str]) -> None:
+        """Compile every template up front, so a syntax error stops the build before any writing."""
+        errors = []
+        for name in names:
+            try:
+                self.template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                errors.append(ContentError(exc.filename or name, exc.lineno, f"template error: {exc.message}",
+                                           "fix the Jinja2 syntax of this template"))
+            except jinja2.TemplateNotFound as exc:
+                errors.append(ContentError(name, None, f"template not found: {exc.name}",
+                                           "restore the file or remove the reference to it"))
+        if errors:
+            raise BuildError(errors)
+
+    def render(self, name: str, url: str, context: dict) -> str:
+        context["root"] = urls.root_of(url)
+        context["page_url"] = url
+        try:
+            return self.template(name).render(context)
+        except jinja2.TemplateError as exc:
+            raise BuildError([_template_error(exc, name, url, context)]) from None
+
+
+def _template_error(exc: jinja2.TemplateError, name: str, url: str, context: dict) -> ContentError:
+    """Name the template, its line and the digest being rendered."""
+    line = None
+    filename = name
+    tb = exc.__traceback__
+    while tb is not None:  # the innermost frame that belongs to a template
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith(".html") or code.co_filename.endswith(".xml"):
+            filename = code.co_filename
+            template = tb.tb_frame.f_globals.get("__jinja_template__")
+            line = template.get_corresponding_lineno(tb.tb_lineno) if template else None
+        tb = tb.tb_next
+    digest = context.get("digest")
+    about = f" while rendering {digest.source.path}" if digest is not None else f" while rendering {url}"
+    return ContentError(filename, line, f"template error: {exc}{about}",
+                        "fix the template; the variables a template gets are listed in bulletin/pages.py")
+
+
+@jinja2.pass_context
+def _rel(context, target: str) -> str:
+    return context["root"] + target
+
+
+def link_citations(html: str, targets: dict[int, str], root: str) -> Markup:
+    """Fill the citation placeholders of a parsed body with links relative to the page."""
+    return Markup(PLACEHOLDER_RE.sub(lambda m: root + targets[int(m.group(1))], html))

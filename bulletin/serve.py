@@ -1,0 +1,257 @@
+"""`bulletin serve`: build, serve on 127.0.0.1, rebuild on change, reload the browser.
+
+A thin loop around `build_site`: watchdog events are filtered and debounced,
+each burst triggers one rebuild, and open pages are told over Server-Sent
+Events to reload. A failed build leaves the last good site served and shows the
+error (file, line, message) over the page; fixing the file recovers. The reload
+script is injected into responses only, never written into the site.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import os
+import threading
+import time
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .errors import BuildError, UsageError
+
+EVENTS_PATH = "/__bulletin__/events"
+DEBOUNCE_SECONDS = 0.15
+IGNORED_NAMES = (".swp", ".swx", ".tmp", "~", ".part", ".crdownload")
+
+RELOAD_SCRIPT = """<script>(function(){
+var es=new EventSource("%s"),box=null;
+function show(e){if(!box){box=document.createElement("div");box.id="bulletin-error";
+box.setAttribute("role","alert");box.style.cssText="position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;"+
+"background:#2b0000;color:#fff;font:14px/1.5 ui-monospace,monospace;padding:1rem 1.25rem;z-index:99999;"+
+"border-top:4px solid #ff5c5c;white-space:pre-wrap";document.body.appendChild(box);}box.textContent=e;}
+es.addEventListener("reload",function(){location.reload();});
+es.addEventListener("error-report",function(m){show(JSON.parse(m.data).text);});
+es.addEventListener("ok",function(){if(box){box.remove();box=null;}});
+})();</script>""" % EVENTS_PATH
+
+
+class BuildLoop:
+    """Owns the rebuilds: one at a time, the latest result visible to the server."""
+
+    def __init__(self, source: Path, output: Path, drafts: bool, log=print):
+        self.source, self.output, self.drafts, self.log = source, output, drafts, log
+        self.generation = 0
+        self.error: str | None = None
+        self.changed = threading.Condition()
+        self._lock = threading.Lock()
+
+    def rebuild(self) -> None:
+        from .build import build_site
+
+        with self._lock:
+            started = time.perf_counter()
+            try:
+                result = build_site(self.source, self.output, drafts=self.drafts)
+            except BuildError as exc:
+                self._publish(exc.report(), bump=False)
+                self.log(exc.report())
+                return
+            except UsageError as exc:
+                self._publish(f"error: {exc}", bump=False)
+                self.log(f"error: {exc}")
+                return
+            except Exception as exc:  # keep serving the last good site whatever happens
+                text = f"build failed: {type(exc).__name__}: {exc}"
+                self._publish(text, bump=False)
+                self.log(text)
+                return
+            self._publish(None, bump=True)
+            self.log(f"{result.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)")
+
+    def _publish(self, error: str | None, bump: bool) -> None:
+        with self.changed:
+            self.error = error
+            if bump:
+                self.generation += 1
+            self.changed.notify_all()
+
+
+class ChangeHandler(FileSystemEventHandler):
+    """Collects file events; a quiet period of DEBOUNCE_SECONDS ends a burst."""
+
+    def __init__(self, loop: BuildLoop, ignored_roots: list[Path]):
+        self.loop = loop
+        self.ignored_roots = [str(p.resolve()) for p in ignored_roots]
+        self.pending = threading.Event()
+        self.last_event = 0.0
+
+    def relevant(self, path: str) -> bool:
+        name = os.path.basename(path)
+        if not name or name.startswith((".#", "#")) or name.endswith(IGNORED_NAMES):
+            return False
+        absolute = os.path.abspath(path)
+        return not any(absolute == r or absolute.startswith(r + os.sep) for r in self.ignored_roots)
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
+        if any(p and self.relevant(p) for p in paths):
+            self.last_event = time.monotonic()
+            self.pending.set()
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            if not self.pending.wait(0.2):
+                continue
+            while time.monotonic() - self.last_event < DEBOUNCE_SECONDS:
+                time.sleep(DEBOUNCE_SECONDS / 3)
+            self.pending.clear()
+            self.loop.rebuild()
+
+
+class SiteRequestHandler(BaseHTTPRequestHandler):
+    server_version = "bulletin"
+    loop: BuildLoop  # set on the subclass made per server
+
+    def log_message(self, format: str, *args) -> None:  # quiet: the build log is what matters
+        pass
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path == EVENTS_PATH:
+            self.stream_events()
+            return
+        target = resolve_request(self.loop.output, path)
+        if target is None:
+            self.send_page(self.loop.output / "404.html", HTTPStatus.NOT_FOUND)
+        else:
+            self.send_page(target, HTTPStatus.OK)
+
+    def send_page(self, file: Path, status: HTTPStatus) -> None:
+        try:
+            data = file.read_bytes()
+        except OSError:
+            data, status = b"<!DOCTYPE html><title>404</title><p>Not found</p>", HTTPStatus.NOT_FOUND
+            file = Path("404.html")
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            data = inject_reload(data, self.loop.error)
+        self.send_response(status)
+        self.send_header("Content-Type", kind + ("; charset=utf-8" if kind.startswith("text/") or kind.endswith(("xml", "json", "javascript")) else ""))
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def stream_events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        loop = self.loop
+        seen_generation, seen_error = loop.generation, None
+        try:
+            if loop.error:
+                self._event("error-report", loop.error)
+                seen_error = loop.error
+            while True:
+                with loop.changed:
+                    loop.changed.wait(timeout=15)
+                    generation, error = loop.generation, loop.error
+                if error != seen_error:
+                    self._event("error-report" if error else "ok", error or "")
+                    seen_error = error
+                if generation != seen_generation:
+                    seen_generation = generation
+                    self._event("reload", "")
+                else:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _event(self, name: str, text: str) -> None:
+        self.wfile.write(f"event: {name}\ndata: {json.dumps({'text': text})}\n\n".encode())
+        self.wfile.flush()
+
+
+def resolve_request(root: Path, url_path: str) -> Path | None:
+    """The file a URL path names inside the output, or None: no `..`, no symlinks out, no listings."""
+    decoded = unquote(url_path)
+    if "\x00" in decoded or "\\" in decoded:
+        return None
+    parts = [p for p in decoded.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None
+    root = root.resolve()
+    candidate = root.joinpath(*parts) if parts else root
+    if candidate.is_dir():
+        candidate = candidate / "index.html"
+    try:
+        real = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not real.is_relative_to(root) or not real.is_file():
+        return None
+    return real
+
+
+def inject_reload(page: bytes, error: str | None) -> bytes:
+    script = RELOAD_SCRIPT
+    if error:
+        script += ("<div id=\"bulletin-error\" role=\"alert\" style=\"position:fixed;inset:auto 0 0 0;"
+                   "background:#2b0000;color:#fff;font:14px/1.5 monospace;padding:1rem;white-space:pre-wrap;"
+                   f"z-index:99999\">{html.escape(error)}</div>")
+    marker = page.rfind(b"</body>")
+    if marker == -1:
+        return page + script.encode()
+    return page[:marker] + script.encode() + page[marker:]
+
+
+def serve(source: Path, output: Path | None = None, port: int = 8000, host: str = "127.0.0.1",
+          drafts: bool = False, log=print) -> None:
+    source = source.resolve()
+    output = (output or source / "site").resolve()
+    loop = BuildLoop(source, output, drafts, log)
+    loop.rebuild()
+    handler_class = type("Handler", (SiteRequestHandler,), {"loop": loop})
+    server = ThreadingHTTPServer((host, port), handler_class)
+    server.daemon_threads = True
+    changes = ChangeHandler(loop, [output, source / ".bulletin",
+                                   output.with_name(f".{output.name}.bulletin-new"),
+                                   output.with_name(f".{output.name}.bulletin-old")])
+    observer = Observer()
+    for folder in ("content", "templates", "static"):
+        if (source / folder).is_dir():
+            observer.schedule(changes, str(source / folder), recursive=True)
+    observer.schedule(_ConfigOnly(changes, source / "bulletin.toml"), str(source), recursive=False)
+    observer.start()
+    stop = threading.Event()
+    threading.Thread(target=changes.run, args=(stop,), daemon=True).start()
+    log(f"serving {output} at http://{host}:{server.server_port}/ (Ctrl+C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        observer.stop()
+        server.server_close()
+
+
+class _ConfigOnly(FileSystemEventHandler):
+    """Watches the site folder itself for bulletin.toml (and new content/templates folders)."""
+
+    def __init__(self, inner: ChangeHandler, config_path: Path):
+        self.inner, self.config_path = inner, str(config_path)
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if self.config_path in (event.src_path, getattr(event, "dest_path", "")):
+            self.inner.on_any_event(event)

@@ -1,0 +1,73 @@
+"""Where every page lives. All URLs are site-root-relative paths to real files.
+
+Keeping the scheme in one module lets pages link to each other with `relative()`
+(no leading slash, explicit `index.html`), so the output works from `file://`,
+under any sub-path and on any host.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+HOME = "index.html"
+SEARCH = "search/index.html"
+FEED = "feed.xml"
+NOT_FOUND = "404.html"
+TOPICS = "topics/index.html"
+DECISIONS = "decisions/index.html"
+ARCHIVE = "archive/index.html"
+ASSETS = "assets/"
+
+
+def paged(first_page: str, page: int) -> str:
+    """`x/index.html`, page 3 → `x/page/3/index.html`."""
+    if page <= 1:
+        return first_page
+    folder = posixpath.dirname(first_page)
+    return posixpath.join(folder, "page", str(page), "index.html")
+
+
+def digest(folders: str, slug: str) -> str:
+    """content/2020/2020-w51.md → digests/2020/2020-w51/index.html (content folders kept)."""
+    return posixpath.join("digests", folders, slug, "index.html")
+
+
+def topic(slug: str) -> str:
+    return f"topics/{slug}/index.html"
+
+
+def decision(year: int, key: str) -> str:
+    return f"decisions/{year}/{key}/index.html"
+
+
+def decisions_year(year: int) -> str:
+    return f"decisions/{year}/index.html"
+
+
+def decisions_type(year: int, type_slug: str) -> str:
+    return f"decisions/{year}/type-{type_slug}/index.html"
+
+
+def year(value: int) -> str:
+    return f"archive/{value}/index.html"
+
+
+def week(value_year: int, value_week: int) -> str:
+    return f"archive/{value_year}/w{value_week:02d}/index.html"
+
+
+def root_of(page_url: str) -> str:
+    """The prefix that leads from a page back to the site root: "" or "../../"."""
+    return "../" * page_url.count("/")
+
+
+def relative(page_url: str, target: str) -> str:
+    """Link from one page to another site-root-relative URL (anchors kept)."""
+    return root_of(page_url) + target
+
+
+def absolute(base_url: str, target: str) -> str:
+    """For feeds and the sitemap only; folder index pages get their folder URL."""
+    if target.endswith("index.html"):
+        target = target[: -len("index.html")]
+    return base_url + target
