@@ -22,6 +22,8 @@ from .errors import ContentError
 from .model import DecisionRef, DigestSource
 from .slugs import slugify
 
+# libyaml's parser when present: the pure-Python one is most of the load time.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_WEEK_DAYS = 31
 REQUIRED = ("title", "week_start", "week_end")
 # Characters the parser uses as placeholders; they never belong in content.
@@ -138,7 +140,7 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str, int, ContentErr
 def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentError | None]:
     """YAML → dict, plus the line of each top-level key (file lines: +1 for `---`)."""
     try:
-        loader = yaml.SafeLoader(front)
+        loader = SafeLoader(front)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else {}

@@ -78,6 +78,9 @@ class DecisionYear:
     def count(self) -> int:
         return sum(len(t.decisions) for t in self.types)
 
+    def of_type(self, type_: str) -> DecisionType | None:
+        return next((t for t in self.types if t.type == type_), None)
+
 
 TEMPLATES = ["home.html", "digest.html", "archive.html", "archive_year.html", "archive_week.html",
              "topics.html", "topic.html", "decisions.html", "decisions_year.html", "decisions_type.html",

@@ -8,12 +8,14 @@ a word boundary so URLs stay readable.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 from slugify import slugify as _slugify
 
 MAX_SLUG_LENGTH = 80
 
 
+@lru_cache(maxsize=65536)
 def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
     """`Đất đai` → `dat-dai`; lowercase ASCII words joined by hyphens ("" if nothing is left)."""
     return _slugify(text, max_length=max_length, word_boundary=True, save_order=True)
