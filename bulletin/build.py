@@ -2,107 +2,330 @@
 
 `build_site` is what `bulletin build`, `python build.py`, `serve` and `check`
 all call. Content errors from every file are gathered before anything is
-written; the output folder is replaced only by a complete new build.
+written. Rebuilds are incremental and exact: the build state (state.py) says
+which files changed, which objects changed, and which pages read them (deps.py);
+only those pages are rendered again, and only changed bytes are written.
 """
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 import os
+import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-from . import urls
+from . import __version__, urls
 from .config import SiteConfig, load_config
 from .data import data_files
+from .deps import object_hash, object_key, identity, templates_fingerprint
 from .errors import BuildError, UsageError
 from .feeds import atom_feed, sitemap_files
 from .index import build_index
-from .load import load_content
-from .model import DigestSource, ParsedBody, Site
-from .pages import TEMPLATES, site_pages
-from .parse import parse_body
-from .render import Renderer
-from .write import OutputWriter
+from .model import Site
+from .pages import TEMPLATES, Page, decision_types, decision_years, site_pages
+from .render import BUILTIN_TEMPLATES, Renderer
+from .sources import load_sources, parse_sources, scan
+from .state import BuildState, digest_of
+from .write import OutputWriter, state_dir
 
 BUILTIN_STATIC = Path(__file__).parent / "theme" / "static"
-PARALLEL_THRESHOLD = 64  # below this, starting worker processes costs more than it saves
+PARALLEL_RENDER_THRESHOLD = 1500  # stale pages; below this one process is faster
 
 
 @dataclass
 class BuildResult:
-    site: Site
+    site: Site | None  # None when nothing changed and nothing was loaded
     output: Path
-    pages: int
-    files: int
+    pages: int  # pages in the site
+    written: int  # files whose bytes changed
+    unchanged: int  # files produced again with the same bytes, or not rendered at all
+    removed: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    digests: int = 0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     def summary(self) -> str:
-        return (f"built {len(self.site.digests)} digests: {self.pages} pages, {self.files} files "
-                f"in {self.output} ({self.seconds:.2f} s)")
+        return (f"{self.digests} digests: {self.written} files written, {self.unchanged} unchanged, "
+                f"{self.removed} removed, {self.pages} pages in {self.output} ({self.seconds:.2f} s)")
 
 
-def _parse_one(args: tuple[str, bool]) -> ParsedBody:
-    body, unsafe_html = args
-    return parse_body(body, unsafe_html)
+@dataclass
+class _Rendered:
+    url: str
+    hash: str
+    fingerprint: str
+    deps: frozenset[str]
+    staged: bool
 
 
-def parse_all(sources: list[DigestSource], config: SiteConfig, workers: int | None = None) -> list[ParsedBody]:
-    """Markdown is the costliest stage: spread it over every core for big archives."""
-    jobs = [(s.body, config.unsafe_html) for s in sources]
-    workers = workers or os.cpu_count() or 1
-    if len(jobs) < PARALLEL_THRESHOLD or workers == 1:
-        return [_parse_one(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_parse_one, jobs, chunksize=32))
+def _site_objects(site: Site, years, types) -> Iterator[object]:
+    yield from site.digests  # items are hashed with their digest
+    yield from site.topics
+    yield from site.decisions
+    for year in site.years:
+        yield year
+        yield from year.weeks
+    for year in years:
+        yield year
+        yield from year.types
+    yield from types
 
 
-def load_site(source_dir: Path, drafts: bool = False, base_url: str | None = None
-              ) -> tuple[SiteConfig, Site, list[str]]:
-    """Load, parse and index the content; raise BuildError listing every content error."""
-    if not (source_dir / "content").is_dir():
-        raise UsageError(f"{source_dir} has no content/ folder; pass --source with the site folder "
-                         "(the one holding content/)")
-    config = load_config(source_dir, base_url)
-    loaded = load_content(source_dir / "content", config, drafts)
-    if loaded.errors:
-        raise BuildError(loaded.errors)
-    bodies = parse_all(loaded.digests, config)
-    site = build_index(list(zip(loaded.digests, bodies)), config)
-    return config, site, loaded.warnings
+class _PageRenderer:
+    """Renders pages, records what each read, stages the ones whose bytes changed."""
+
+    def __init__(self, renderer: Renderer, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]]):
+        self.renderer, self.writer, self.old_outputs = renderer, writer, old_outputs
+
+    def run(self, pages: list[tuple[Page, str]]) -> list[_Rendered]:
+        env = self.renderer.env
+        results = []
+        for page, fingerprint in pages:
+            env.recorder = recorder = set()
+            try:
+                data = self.renderer.render(page.template, page.url, page.context).encode("utf-8")
+            finally:
+                env.recorder = None
+            digest = digest_of(data)
+            changed = self.old_outputs.get(page.url, ("",))[0] != digest
+            if changed:
+                self.writer.stage(page.url, data)
+            results.append(_Rendered(page.url, digest, fingerprint, frozenset(recorder), changed))
+        return results
+
+
+_FORKED: tuple[_PageRenderer, list[tuple[Page, str]]] | None = None
+CHUNK = 400  # pages per task handed to a worker process
+
+
+def _render_chunk(start: int):
+    worker, jobs = _FORKED
+    try:
+        return worker.run(jobs[start:start + CHUNK])
+    except BuildError as exc:
+        return exc
+
+
+def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: int,
+                progress: bool) -> list[_Rendered]:
+    global _FORKED
+    bar = _progress_bar(len(jobs), progress)
+    try:
+        if len(jobs) < PARALLEL_RENDER_THRESHOLD or workers < 2:
+            results = []
+            for start in range(0, len(jobs), CHUNK):
+                results.extend(worker.run(jobs[start:start + CHUNK]))
+                bar.update(min(CHUNK, len(jobs) - start))
+            return results
+        _FORKED = (worker, jobs)  # inherited by the forked workers: nothing is pickled on the way in
+        results = []
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for share in pool.imap_unordered(_render_chunk, range(0, len(jobs), CHUNK)):
+                if isinstance(share, BuildError):
+                    raise share
+                worker.writer.staged.update(r.url for r in share if r.staged)
+                results.extend(share)
+                bar.update(len(share))
+        results.sort(key=lambda r: r.url)
+        return results
+    finally:
+        _FORKED = None
+        bar.close()
+
+
+def _static_files(source_dir: Path) -> Iterator[tuple[str, bytes]]:
+    """The theme's assets, then the site's static/ (which wins on a clash)."""
+    files: dict[str, Path] = {}
+    for root, prefix in ((BUILTIN_STATIC, urls.ASSETS), (source_dir / "static", "")):
+        if not root.is_dir():
+            continue
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                if not name.startswith("."):
+                    path = Path(folder, name)
+                    files[prefix + path.relative_to(root).as_posix()] = path
+    for rel, path in sorted(files.items()):
+        yield rel, path.read_bytes()
+
+
+def _environment_fingerprint(config: SiteConfig, drafts: bool, search_enabled: bool) -> str:
+    catalogue = (Path(__file__).parent / "locales" / f"{config.language}.json").read_bytes()
+    text = f"{__version__}\0{config.fingerprint()}\0{drafts}\0{search_enabled}\0".encode() + catalogue
+    return hashlib.blake2b(text, digest_size=12).hexdigest()
 
 
 def build_site(source_dir: Path, output: Path | None = None, drafts: bool = False,
                base_url: str | None = None, force: bool = False, clean: bool = False,
-               state: bool = True) -> BuildResult:
-    """One complete build; `state=False` leaves no trace in the site folder (for `check`)."""
+               state: bool = True, workers: int | None = None, progress: bool = False) -> BuildResult:
+    """One build. `state=False` keeps the build state in memory (for `check`); `clean`
+    forgets every cache and renders everything again."""
     started = time.perf_counter()
     source_dir = Path(source_dir)
     output = Path(output) if output else source_dir / "site"
-    writer = OutputWriter(source_dir, output, force, keep_manifest=state)
+    writer = OutputWriter(source_dir, output, force)
     writer.check_safe()
-    config, site, warnings = load_site(source_dir, drafts, base_url)
-    renderer = Renderer(source_dir, config, search_enabled=False)
-    renderer.check_templates(TEMPLATES)
-    writer.open()
+    if not (source_dir / "content").is_dir():
+        raise UsageError(f"{source_dir} has no content/ folder; pass --source with the site folder "
+                         "(the one holding content/)")
+    workers = workers or os.cpu_count() or 1
+    config = load_config(source_dir, base_url)
+    db = BuildState(state_dir(source_dir) / f"state-{writer.state_key}.sqlite" if state else None)
     try:
-        page_urls = []
-        for page in site_pages(site, config.per_page, config.items_per_page):
-            writer.write(page.url, renderer.render(page.template, page.url, page.context))
-            page_urls.append(page.url)
-        for name, data in data_files(site):
-            writer.write(name, data)
-        writer.write(urls.FEED, atom_feed(site, config))
-        if config.base_url:
-            for name, data in sitemap_files(page_urls, config.base_url):
-                writer.write(name, data)
-        writer.copy_tree(BUILTIN_STATIC, urls.ASSETS)
-        writer.copy_tree(source_dir / "static")
-        writer.commit()
+        return _build(source_dir, config, db, writer, drafts, clean, workers, progress, started)
+    finally:
+        db.close()
+
+
+def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, drafts: bool,
+           clean: bool, workers: int, progress: bool, started: float) -> BuildResult:
+    search_enabled = False
+    env_fingerprint = _environment_fingerprint(config, drafts, search_enabled)
+    if clean or db.meta("environment") != env_fingerprint:
+        db.reset(keep_outputs=True)
+    scanned = scan(source_dir / "content")
+    inputs = _inputs_signature(source_dir, scanned[0], env_fingerprint)
+    if inputs == db.meta("inputs") and writer.output.is_dir() and not writer.journal.exists():
+        count = int(db.meta("pages") or 0)
+        return BuildResult(None, writer.output, count, 0, count, 0, time.perf_counter() - started, scanned[1],
+                           digests=int(db.meta("digests") or 0))
+    clock = _Clock()
+    loaded = load_sources(source_dir / "content", config, drafts, db, reuse=True, scanned=scanned)
+    if loaded.errors:
+        raise BuildError(loaded.errors)
+    renderer = Renderer(source_dir, config, search_enabled=search_enabled)
+    renderer.check_templates(TEMPLATES)
+    clock.lap("load")
+    bodies, fresh_bodies = parse_sources(loaded.digests, source_dir / "content", config, db, workers)
+    clock.lap("parse")
+    site = build_index(list(zip(loaded.digests, bodies)), config)
+
+    years = decision_years(site)
+    types = decision_types(years)
+    objects = {object_key(o): object_hash(o) for o in _site_objects(site, years, types)}
+    old_objects = db.object_hashes()
+    changed_objects = {k for k, h in objects.items() if old_objects.get(k) != h}
+    changed_objects |= old_objects.keys() - objects.keys()
+    old_outputs = db.outputs()
+    reading_changed = db.pages_reading(changed_objects) if changed_objects else set()
+    clock.lap("index")
+
+    template_cache: dict[str, str] = {}
+    jobs: list[tuple[Page, str]] = []
+    produced: dict[str, tuple[str, str]] = {}
+    page_count = 0
+    for page in site_pages(site, config.per_page, config.items_per_page, years, types):
+        page_count += 1
+        fingerprint = digest_of(repr((templates_fingerprint(renderer.env, page.template, template_cache),
+                                      page.template, identity(page.context))).encode())
+        old = old_outputs.get(page.url)
+        if old is None or old[1] != fingerprint or page.url in reading_changed:
+            jobs.append((page, fingerprint))
+        else:
+            produced[page.url] = old
+    writer.open(set(old_outputs))
+    clock.lap("plan")
+    try:
+        rendered = _render_all(_PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
+        clock.lap("render")
+        deps = {r.url: r.deps for r in rendered}
+        for r in rendered:
+            produced[r.url] = (r.hash, r.fingerprint)
+        for rel, data in _other_files(site, config, source_dir, list(produced)):
+            digest = digest_of(data)
+            if old_outputs.get(rel, ("",))[0] != digest:
+                writer.stage(rel, data)
+            produced[rel] = (digest, "")
+        removed = set(old_outputs) - set(produced)
+        clock.lap("other files")
+        writer.commit(writer.staged, removed)
+        clock.lap("commit")
     except BaseException:
         writer.abort()
         raise
-    return BuildResult(site, writer.output, len(page_urls), len(writer.written),
-                       time.perf_counter() - started, warnings)
+    db.save(sources=loaded.records, removed_sources=loaded.removed,
+            parsed=fresh_bodies, objects=objects, old_objects=old_objects,
+            outputs={p: v for p, v in produced.items() if old_outputs.get(p) != v},
+            removed_outputs=removed, deps=deps,
+            meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
+                  "pages": str(len(produced)), "digests": str(len(site.digests))})
+    if fresh_bodies or loaded.removed:
+        db.prune_parsed({s.body_key for s in loaded.digests})
+    writer.finish()
+    clock.lap("state")
+    written = len(writer.staged)
+    return BuildResult(site, writer.output, page_count, written, len(produced) - written, len(removed),
+                       time.perf_counter() - started, loaded.warnings, digests=len(site.digests),
+                       timings=clock.laps)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
+
+
+def _inputs_signature(source_dir: Path, content_files, env_fingerprint: str) -> str:
+    """Names, sizes and times of every input: equal to the last build's means nothing to do."""
+    digest = hashlib.blake2b(env_fingerprint.encode(), digest_size=16)
+    for _, rel, stat in content_files:
+        digest.update(f"c\0{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    for kind, root in (("t", source_dir / "templates"), ("s", source_dir / "static"),
+                       ("T", BUILTIN_TEMPLATES), ("S", BUILTIN_STATIC)):
+        for folder, dirs, names in os.walk(root):
+            dirs.sort()
+            for name in sorted(names):
+                stat = os.stat(os.path.join(folder, name))
+                digest.update(f"{kind}\0{folder}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str]
+                 ) -> Iterator[tuple[str, bytes]]:
+    yield from data_files(site)
+    yield urls.FEED, atom_feed(site, config)
+    if config.base_url:
+        yield from sitemap_files([u for u in page_urls if u.endswith(".html")], config.base_url)
+    yield from _static_files(source_dir)
+
+
+class _NoBar:
+    def update(self, _: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, enabled: bool):
+    """A progress bar for long builds, only when attached to a terminal."""
+    if not enabled or total < 2000 or not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="rendering", unit="page", leave=False, file=sys.stderr)
+
+
+def load_site(source_dir: Path, drafts: bool = False, base_url: str | None = None
+              ) -> tuple[SiteConfig, Site, list[str]]:
+    """Load, parse and index the content without writing anything (for tools and tests)."""
+    config = load_config(Path(source_dir), base_url)
+    db = BuildState(None)
+    try:
+        loaded = load_sources(Path(source_dir) / "content", config, drafts, db, reuse=False)
+        if loaded.errors:
+            raise BuildError(loaded.errors)
+        bodies, _ = parse_sources(loaded.digests, Path(source_dir) / "content", config, db)
+        return config, build_index(list(zip(loaded.digests, bodies)), config), loaded.warnings
+    finally:
+        db.close()

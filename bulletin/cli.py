@@ -39,7 +39,8 @@ def build(source: Path, output: Path | None, drafts: bool, base_url: str | None,
     from .build import build_site
 
     try:
-        result = build_site(source, output, drafts=drafts, base_url=base_url, force=force, clean=clean)
+        result = build_site(source, output, drafts=drafts, base_url=base_url, force=force, clean=clean,
+                            progress=True)
     except (BuildError, UsageError) as exc:
         _fail(exc)
     for warning in result.warnings:

@@ -11,7 +11,8 @@ from .model import Site
 def _dumps(value) -> bytes:
     # ensure_ascii=False keeps Vietnamese readable; "</" is escaped so the JSON
     # stays safe if a page ever inlines it in a <script>.
-    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False)
+    # Compact: with `indent`, json falls back to its pure-Python encoder (3x slower).
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 

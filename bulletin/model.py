@@ -42,6 +42,7 @@ class DigestSource:
     body: str
     body_line: int  # line number of the body's first line in the file
     content_hash: str  # sha256 of the file's bytes
+    body_key: str = ""  # cache key of the parsed body (content + parser settings)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,10 +27,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from markupsafe import Markup
+
 from . import urls
 from .citations import TYPE_NAMES
 from .model import Decision, Site
-from .render import link_citations
+from .parse import PLACEHOLDER_RE
 from .slugs import slugify
 
 
@@ -116,7 +118,14 @@ def decision_types(years: list[DecisionYear]) -> list[DecisionType]:
     return sorted(totals.values(), key=lambda t: (-len(t.decisions), t.type))
 
 
-def site_pages(site: Site, per_page: int, items_per_page: int) -> Iterator[Page]:
+def link_citations(html: str, targets: dict[int, str], root: str) -> Markup:
+    """Fill the citation placeholders of a parsed body with links relative to the page."""
+    return Markup(PLACEHOLDER_RE.sub(lambda m: root + targets[int(m.group(1))], html))
+
+
+def site_pages(site: Site, per_page: int, items_per_page: int,
+               years: list[DecisionYear], types: list[DecisionType]) -> Iterator[Page]:
+    """Every page of the site; `years`/`types` from decision_years()/decision_types()."""
     for digests, pagination in paginate(site.digests, per_page, urls.HOME):
         yield Page(pagination.url(pagination.number), "home.html", {"digests": digests, "pagination": pagination})
     for digest in site.digests:
@@ -134,8 +143,7 @@ def site_pages(site: Site, per_page: int, items_per_page: int) -> Iterator[Page]
         for items, pagination in paginate(topic.items, items_per_page, topic.url):
             yield Page(pagination.url(pagination.number), "topic.html",
                        {"topic": topic, "items": items, "pagination": pagination})
-    years = decision_years(site)
-    yield Page(urls.DECISIONS, "decisions.html", {"years": years, "types": decision_types(years)})
+    yield Page(urls.DECISIONS, "decisions.html", {"years": years, "types": types})
     for year in years:
         yield Page(year.url, "decisions_year.html", {"year": year})
         for entry in year.types:

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 
 from . import urls
 from .config import SiteConfig
+from .deps import TrackingEnvironment
 from .errors import BuildError, ContentError
 from .i18n import Messages
-from .parse import PLACEHOLDER_RE
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "theme" / "templates"
 
@@ -50,7 +49,7 @@ class Renderer:
         if self.site_templates.is_dir():
             loaders.append(jinja2.FileSystemLoader(str(self.site_templates)))
         loaders.append(jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)))
-        self.env = jinja2.Environment(
+        self.env = TrackingEnvironment(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -71,6 +70,7 @@ class Renderer:
         return self.messages.date(value, style)
 
     def _week_range(self, digest) -> str:
+        self.env.record(digest)
         return self.messages.week_range(digest.week_start, digest.week_end)
 
     def template(self, name: str) -> jinja2.Template:
@@ -126,6 +126,3 @@ def _rel(context, target: str) -> str:
     return context["root"] + target
 
 
-def link_citations(html: str, targets: dict[int, str], root: str) -> Markup:
-    """Fill the citation placeholders of a parsed body with links relative to the page."""
-    return Markup(PLACEHOLDER_RE.sub(lambda m: root + targets[int(m.group(1))], html))

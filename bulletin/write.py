@@ -1,11 +1,16 @@
-"""Stage 5, write: a complete new site or none at all.
+"""Stage 5, write: the output moves from the previous build to the next in one step.
 
-The build writes into a staging folder beside the output (same filesystem), then
-swaps it in with two renames; the old tree is removed only after the new one is
-in place. A crash between the renames is repaired by the next run. A manifest of
-what `bulletin` wrote (kept in the site's `.bulletin/` folder, not in the
-output) lets it refuse an output folder holding files it did not write, and
-ensures it never deletes one.
+Everything a build changes is first written to a staging folder beside the
+output (same filesystem). Only when every page rendered does the build write a
+journal (the files to move in, the files to remove) and apply it: a new output
+folder is a single rename; an existing one gets `os.replace` per changed file.
+If the process dies while applying, the next run finds the journal and finishes
+it; if it dies before, the output was never touched and the staging folder is
+discarded. A failed build therefore always leaves the previous site as it was.
+
+`bulletin` deletes only files it wrote (the build state lists them), and refuses
+an output folder that holds files it did not write unless `--force`, in which
+case those files are kept as they are.
 """
 
 from __future__ import annotations
@@ -21,20 +26,23 @@ from .errors import UsageError
 STATE_DIR = ".bulletin"
 
 
+def state_dir(source_dir: Path) -> Path:
+    return source_dir / STATE_DIR
+
+
 class OutputWriter:
-    def __init__(self, source_dir: Path, output_dir: Path, force: bool = False, keep_manifest: bool = True):
-        self.keep_manifest = keep_manifest
+    def __init__(self, source_dir: Path, output_dir: Path, force: bool = False):
         self.source_dir = source_dir.resolve()
         self.output = output_dir.resolve()
         self.force = force
         self.staging = self.output.with_name(f".{self.output.name}.bulletin-new")
-        self.backup = self.output.with_name(f".{self.output.name}.bulletin-old")
         key = hashlib.sha1(str(self.output).encode()).hexdigest()[:12]
-        self.manifest_path = self.source_dir / STATE_DIR / f"manifest-{key}.json"
-        self.written: set[str] = set()
+        self.state_key = key
+        self.journal = state_dir(self.source_dir) / f"journal-{key}.json"
+        self.staged: set[str] = set()
         self._folders: set[str] = set()
 
-    # -- safety -----------------------------------------------------------------
+    # -- safety ----------------------------------------------------------------
     def check_safe(self) -> None:
         home = Path.home().resolve()
         if self.output in (Path(self.output.anchor), home):
@@ -43,104 +51,108 @@ class OutputWriter:
         if self.output == self.source_dir or self.source_dir.is_relative_to(self.output):
             raise UsageError(f"refusing to build into {self.output}: it holds the site's sources; "
                              "pass --output with a folder of its own, e.g. ./site")
-        if self.output.is_relative_to(self.source_dir / "content"):
-            raise UsageError(f"refusing to build into {self.output}: it is inside content/")
+        for inside in ("content", "templates", "static", STATE_DIR):
+            if self.output.is_relative_to(self.source_dir / inside):
+                raise UsageError(f"refusing to build into {self.output}: it is inside {inside}/")
+        if self.output.exists() and not self.output.is_dir():
+            raise UsageError(f"{self.output} exists and is not a folder")
 
-    def foreign_files(self) -> list[str]:
-        """Files in the output that the last build did not write."""
+    def foreign_files(self, ours: set[str]) -> list[str]:
+        """Files in the output that no build of ours wrote."""
         if not self.output.is_dir():
             return []
-        known = set(self._load_manifest())
         foreign = []
         for folder, _, files in os.walk(self.output):
             for name in files:
                 rel = Path(folder, name).relative_to(self.output).as_posix()
-                if rel not in known:
+                if rel not in ours:
                     foreign.append(rel)
         return sorted(foreign)
 
-    def _load_manifest(self) -> list[str]:
-        try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))["files"]
-        except (OSError, ValueError, KeyError):
-            return []
-
-    # -- writing ----------------------------------------------------------------
-    def open(self) -> None:
+    def open(self, ours: set[str]) -> None:
+        """Get ready to stage; `ours` is every file the previous builds wrote."""
         self.check_safe()
         self.recover()
-        foreign = self.foreign_files()
-        if foreign and not self.force:
-            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-            raise UsageError(f"{self.output} holds files bulletin did not write ({shown}); "
-                             "bulletin replaces the whole folder, so it stops here. Move them to static/ "
-                             "(copied into every build), choose another --output, or pass --force to keep "
-                             "them alongside the build")
-        self._foreign = foreign
+        self.foreign = self.foreign_files(ours) if not ours else []
+        if self.foreign and not self.force:
+            shown = ", ".join(self.foreign[:5]) + (f" and {len(self.foreign) - 5} more"
+                                                   if len(self.foreign) > 5 else "")
+            raise UsageError(f"{self.output} holds files bulletin did not write ({shown}); it will not "
+                             "mix a site into them. Move them to static/ (copied into every build), "
+                             "choose another --output, or pass --force to build around them (they are kept)")
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
 
-    def recover(self) -> None:
-        """Finish or undo a swap that a crash interrupted."""
-        if self.backup.exists():
-            if not self.output.exists():
-                os.rename(self.backup, self.output)
-            else:
-                shutil.rmtree(self.backup)
-
-    def write(self, rel: str, data: bytes | str) -> None:
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if rel in self.written:
-            raise RuntimeError(f"two outputs claim {rel}")  # a bug in the URL scheme, not in content
-        self.written.add(rel)
+    # -- staging ---------------------------------------------------------------
+    def stage(self, rel: str, data: bytes) -> None:
         folder = rel.rpartition("/")[0]
         if folder and folder not in self._folders:
             (self.staging / folder).mkdir(parents=True, exist_ok=True)
             self._folders.add(folder)
         with open(self.staging / rel, "wb") as handle:
             handle.write(data)
-
-    def copy_tree(self, source: Path, prefix: str = "") -> None:
-        if not source.is_dir():
-            return
-        for folder, dirs, files in os.walk(source):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith("."):
-                    continue
-                path = Path(folder, name)
-                rel = prefix + path.relative_to(source).as_posix()
-                self.written.discard(rel)  # a site's static file replaces a built-in asset
-                self.write(rel, path.read_bytes())
-
-    def commit(self) -> None:
-        for rel in self._foreign:  # kept, never deleted: carried into the new tree
-            target = self.staging / rel
-            if target.exists():
-                raise UsageError(f"{self.output / rel} was not written by bulletin and the build "
-                                 "now writes a file there; move it away first")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(self.output / rel, target)
-        # During the swap the manifest lists old and new files, so a crash at any
-        # point leaves every file in the output known as ours.
-        self._save_manifest(self.written | set(self._load_manifest()))
-        if self.output.exists():
-            os.rename(self.output, self.backup)
-        os.rename(self.staging, self.output)
-        self._save_manifest(self.written)
-        if self.backup.exists():
-            shutil.rmtree(self.backup)
-
-    def _save_manifest(self, files: set[str]) -> None:
-        if not self.keep_manifest:
-            return
-        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"files": sorted(files)}, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.manifest_path)
+        self.staged.add(rel)
 
     def abort(self) -> None:
         if self.staging.exists():
             shutil.rmtree(self.staging, ignore_errors=True)
+
+    # -- applying ----------------------------------------------------------------
+    def commit(self, staged: set[str], removed: set[str]) -> None:
+        for rel in sorted(staged):
+            if rel in getattr(self, "foreign", ()):
+                raise UsageError(f"{self.output / rel} was not written by bulletin, and the build would "
+                                 "replace it; move it away first")
+        self.journal.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.journal.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"staged": sorted(staged), "removed": sorted(removed)}), encoding="utf-8")
+        os.replace(tmp, self.journal)
+        self._apply(staged, removed)
+
+    def _apply(self, staged, removed) -> None:
+        if not self.output.exists() and self.staging.exists():
+            os.rename(self.staging, self.output)
+        else:
+            made: set[str] = set()
+            for rel in staged:
+                source = self.staging / rel
+                if not source.exists():
+                    continue  # already moved by an interrupted run
+                folder = rel.rpartition("/")[0]
+                if folder and folder not in made:
+                    (self.output / folder).mkdir(parents=True, exist_ok=True)
+                    made.add(folder)
+                os.replace(source, self.output / rel)
+            for rel in removed:
+                target = self.output / rel
+                try:
+                    target.unlink()
+                except FileNotFoundError:
+                    continue
+                self._prune_empty(target.parent)
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def finish(self) -> None:
+        """The build state now matches the output: the journal is no longer needed."""
+        self.journal.unlink(missing_ok=True)
+
+    def recover(self) -> None:
+        """Finish a commit that a crash interrupted; drop an unfinished staging folder."""
+        if self.journal.exists():
+            try:
+                plan = json.loads(self.journal.read_text(encoding="utf-8"))
+                self._apply(set(plan["staged"]), set(plan["removed"]))
+            except (ValueError, KeyError, OSError):
+                pass
+            self.journal.unlink(missing_ok=True)
+        if self.staging.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _prune_empty(self, folder: Path) -> None:
+        while folder != self.output and folder.is_relative_to(self.output):
+            try:
+                folder.rmdir()
+            except OSError:
+                return
+            folder = folder.parent

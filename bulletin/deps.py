@@ -1,0 +1,169 @@
+"""What each page depends on: recorded where templates read it.
+
+Every model object has a key ("d:<url>" for a digest, "x:<key>" for a
+decision…) and, per build, a hash of its own fields plus the *keys* of the
+objects it refers to. Templates reach objects only through attribute access,
+which Jinja routes through `Environment.getattr`; `TrackingEnvironment`
+records the key of every object read while a page renders. A page is stale when
+an object it read has a different hash now, or its fingerprint (template files
++ the identity of its context) changed. Content reached through an object is
+tracked by the object that holds it, so the rule holds for any template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Callable
+
+import jinja2
+import jinja2.meta
+from markupsafe import Markup
+
+from .model import Decision, Digest, Item, Topic, Week, Year
+from .pages import DecisionType, DecisionYear, Pagination
+
+
+def _digest_key(d: Digest) -> str:
+    return "d:" + d.url
+
+
+def _item_key(i: Item) -> str:
+    """An item is part of its digest: reading it depends on the digest (whose hash covers it)."""
+    return "d:" + i.digest.url
+
+
+def _item_fields(i: Item) -> tuple:
+    return (i.heading, i.heading_html, i.anchor, i.text, i.position, _keys(i.topics), _keys(i.decisions))
+
+
+KEYS: dict[type, Callable[[object], str]] = {
+    Digest: _digest_key,
+    Item: _item_key,
+    Topic: lambda t: "t:" + t.slug,
+    Decision: lambda x: "x:" + x.key,
+    Week: lambda w: f"w:{w.year}-{w.week}",
+    Year: lambda y: f"y:{y.year}",
+    DecisionYear: lambda y: f"dy:{y.year}",
+    DecisionType: lambda t: f"dt:{t.year}:{t.type}",
+}
+
+
+def object_key(value: object) -> str | None:
+    maker = KEYS.get(type(value))
+    return maker(value) if maker else None
+
+
+def _keys(values) -> tuple:
+    return tuple(KEYS[type(v)](v) for v in values)
+
+
+def _fields(value: object) -> tuple:
+    """An object's own fields, with referenced objects replaced by their keys."""
+    if isinstance(value, Digest):
+        d = value
+        return (d.url, d.title, d.week_start, d.week_end, d.published, d.issuer, d.author, d.summary,
+                repr(d.extra), d.source.content_hash, sorted(d.link_targets.items()),
+                d.previous and _digest_key(d.previous), d.next and _digest_key(d.next),
+                _keys(d.topics), tuple(_item_fields(i) for i in d.items), _keys(d.decisions))
+    if isinstance(value, Topic):
+        return (value.slug, value.name, value.url, _keys(value.items), _keys(value.digests))
+    if isinstance(value, Decision):
+        x = value
+        return (x.key, x.type, x.type_name, x.number, x.issuer, x.year, x.date, x.title, x.url,
+                tuple((_digest_key(m.digest), m.item and m.item.anchor, m.anchor, m.text)
+                      for m in x.mentions))
+    if isinstance(value, Week):
+        return (value.year, value.week, value.url, _keys(value.digests))
+    if isinstance(value, Year):
+        return (value.year, value.url, _keys(value.weeks))
+    if isinstance(value, DecisionYear):
+        return (value.year, value.url, _keys(value.types))
+    if isinstance(value, DecisionType):
+        return (value.type, value.name, value.year, value.url, _keys(value.decisions))
+    raise TypeError(type(value))
+
+
+def object_hash(value: object) -> str:
+    return hashlib.blake2b(repr(_fields(value)).encode(), digest_size=12).hexdigest()
+
+
+def identity(value: object) -> object:
+    """What a page's context *is*, cheaply: objects by key, lists by their members' keys."""
+    maker = KEYS.get(type(value))
+    if maker:
+        return maker(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(identity(v) for v in value)
+    if isinstance(value, Pagination):
+        return ("page", value.number, value.total, value.first_url)
+    if isinstance(value, dict):
+        return tuple(sorted((k, identity(v)) for k, v in value.items()))
+    if isinstance(value, Markup):
+        return None  # derived from an object in the same context (a digest's body)
+    return value
+
+
+class TrackingEnvironment(jinja2.Environment):
+    """A Jinja environment that records which model objects a render reads."""
+
+    recorder: set[str] | None = None
+
+    def getattr(self, obj, attribute):  # noqa: A003 - Jinja's hook name
+        recorder = self.recorder
+        if recorder is not None:
+            maker = KEYS.get(type(obj))
+            if maker is not None:
+                recorder.add(maker(obj))
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj, argument):
+        recorder = self.recorder
+        if recorder is not None:
+            maker = KEYS.get(type(obj))
+            if maker is not None:
+                recorder.add(maker(obj))
+        return super().getitem(obj, argument)
+
+    def record(self, obj) -> None:
+        """For filters and functions that read objects passed as arguments."""
+        if self.recorder is not None:
+            key = object_key(obj)
+            if key:
+                self.recorder.add(key)
+
+
+def template_closure(env: jinja2.Environment, name: str) -> set[str] | None:
+    """Every template file a template extends or includes; None if any name is dynamic."""
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source, _, _ = env.loader.get_source(env, current)
+        except jinja2.TemplateNotFound:
+            continue  # `include … ignore missing`: its absence is part of the fingerprint
+        for referenced in jinja2.meta.find_referenced_templates(env.parse(source)):
+            if referenced is None:
+                return None
+            pending.append(referenced)
+    return seen
+
+
+def templates_fingerprint(env: jinja2.Environment, name: str, cache: dict[str, str]) -> str:
+    """Hash of the files a template uses, as the loader resolves them (a site override wins)."""
+    if name in cache:
+        return cache[name]
+    closure = template_closure(env, name)
+    names = sorted(closure) if closure is not None else sorted(env.list_templates())
+    digest = hashlib.blake2b(digest_size=12)
+    for member in names:
+        try:
+            source, filename, _ = env.loader.get_source(env, member)
+        except jinja2.TemplateNotFound:
+            source, filename = "", "(missing)"
+        digest.update(f"{member}\0{filename}\0{source}\0".encode())
+    cache[name] = digest.hexdigest()
+    return cache[name]

@@ -1,0 +1,141 @@
+"""The build state: what the last build read and wrote, in SQLite.
+
+Kept in the site's `.bulletin/` folder (never in the output), one database per
+output folder. It records, Lektor-style:
+
+- `sources`: every content file's size, mtime and hash, with its validated
+  front matter, so an unchanged file is not even read again;
+- `parsed`: the parsed Markdown of every body, by content hash;
+- `objects`: a hash of every model object (digest, item, topic, decision,
+  week…), so a rebuild knows which ones changed;
+- `outputs` and `deps`: for every file written, the hash of its bytes, the
+  fingerprint of its template and context, and the objects its templates read.
+
+A page is rendered again only when its fingerprint changed or an object it read
+changed; it is written only when its bytes changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import sqlite3
+from pathlib import Path
+
+SCHEMA_VERSION = "3"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS sources (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
+                                    hash TEXT, record BLOB);
+CREATE TABLE IF NOT EXISTS parsed (hash TEXT PRIMARY KEY, body BLOB);
+CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, hash TEXT);
+CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT);
+CREATE TABLE IF NOT EXISTS deps (key TEXT, path TEXT);
+CREATE INDEX IF NOT EXISTS deps_by_key ON deps (key);
+CREATE INDEX IF NOT EXISTS deps_by_path ON deps (path);
+"""
+
+
+def digest_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class BuildState:
+    def __init__(self, path: Path | None):
+        """`path=None` keeps the state in memory only (for `check`)."""
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        if self.meta("schema") != SCHEMA_VERSION:
+            self.reset(keep_outputs=self.meta("schema") is not None)
+            self.set_meta("schema", SCHEMA_VERSION)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- meta ----------------------------------------------------------------------
+    def meta(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    def reset(self, keep_outputs: bool = True) -> None:
+        """Forget every cache. With keep_outputs, still remember which files are ours."""
+        self.db.execute("BEGIN")
+        for table in ("sources", "parsed", "objects", "deps"):
+            self.db.execute(f"DELETE FROM {table}")
+        self.db.execute("DELETE FROM meta WHERE name != 'schema'")
+        if keep_outputs:
+            self.db.execute("UPDATE outputs SET hash = '', fingerprint = ''")
+        else:
+            self.db.execute("DELETE FROM outputs")
+        self.db.execute("COMMIT")
+
+    # -- sources and parse cache ---------------------------------------------------
+    def sources(self) -> dict[str, tuple[int, int, str, bytes]]:
+        return {rel: (size, mtime, h, record) for rel, size, mtime, h, record
+                in self.db.execute("SELECT rel, size, mtime_ns, hash, record FROM sources")}
+
+    def parsed(self, hashes: list[str]) -> dict[str, object]:
+        found = {}
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for h, body in self.db.execute(f"SELECT hash, body FROM parsed WHERE hash IN ({marks})", chunk):
+                found[h] = pickle.loads(body)
+        return found
+
+    # -- objects and outputs -------------------------------------------------------
+    def object_hashes(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, hash FROM objects"))
+
+    def outputs(self) -> dict[str, tuple[str, str]]:
+        return {p: (h, f) for p, h, f in self.db.execute("SELECT path, hash, fingerprint FROM outputs")}
+
+    def pages_reading(self, keys: set[str]) -> set[str]:
+        pages: set[str] = set()
+        keys_list = list(keys)
+        for start in range(0, len(keys_list), 500):
+            chunk = keys_list[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            pages.update(p for (p,) in self.db.execute(f"SELECT path FROM deps WHERE key IN ({marks})", chunk))
+        return pages
+
+    def save(self, *, sources: dict[str, tuple[int, int, str, bytes]], removed_sources: set[str],
+             parsed: dict[str, object], objects: dict[str, str], old_objects: dict[str, str],
+             outputs: dict[str, tuple[str, str]], removed_outputs: set[str],
+             deps: dict[str, set[str]], meta: dict[str, str]) -> None:
+        """One transaction: the state moves to the new build all at once or not at all."""
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            db.executemany("DELETE FROM sources WHERE rel = ?", ((r,) for r in removed_sources))
+            db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
+                           ((rel, *row) for rel, row in sources.items()))
+            db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)",
+                           ((h, pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)) for h, body in parsed.items()))
+            db.executemany("DELETE FROM objects WHERE key = ?", ((k,) for k in old_objects.keys() - objects.keys()))
+            db.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?)",
+                           ((k, h) for k, h in objects.items() if old_objects.get(k) != h))
+            db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in removed_outputs))
+            db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
+                           ((p, h, f) for p, (h, f) in outputs.items()))
+            touched = list(deps.keys() | removed_outputs)
+            db.executemany("DELETE FROM deps WHERE path = ?", ((p,) for p in touched))
+            db.executemany("INSERT INTO deps VALUES (?, ?)", ((k, p) for p, keys in deps.items() for k in keys))
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def prune_parsed(self, live: set[str]) -> None:
+        """Drop parse results no digest uses any more (keeps the cache bounded)."""
+        stale = [h for (h,) in self.db.execute("SELECT hash FROM parsed") if h not in live]
+        if stale:
+            self.db.executemany("DELETE FROM parsed WHERE hash = ?", ((h,) for h in stale))
