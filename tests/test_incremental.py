@@ -1,0 +1,208 @@
+"""Incremental builds are exact: after any sequence of edits, the incrementally
+updated site is byte-identical to a clean build of the same content."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bulletin.build import build_site
+
+DIGEST = """---
+title: "Bản tin tuần {week} năm {year}"
+week_start: {start}
+week_end: {end}
+topics: [{digest_topic}]
+---
+
+Tuần này UBND tỉnh ban hành nhiều văn bản{lead_extra}.
+
+## Phê duyệt phương án sử dụng đất tại xã {place} {{topics="{topics}"}}
+
+UBND tỉnh vừa phê duyệt (số {number}/QĐ-UBND ngày {cite_date}) phương án sử dụng đất. {body_extra}
+
+## Kế hoạch phòng chống dịch {{topics="Y tế"}}
+
+Thực hiện Chỉ thị số 16/CT-TTg, UBND tỉnh ban hành Kế hoạch số {plan}/KH-UBND.
+"""
+
+WEEKS = [(2020, 50, "2020-12-07", "2020-12-13"), (2020, 51, "2020-12-14", "2020-12-20"),
+         (2020, 53, "2020-12-28", "2021-01-03"), (2021, 1, "2021-01-04", "2021-01-10"),
+         (2021, 2, "2021-01-11", "2021-01-17"), (2021, 10, "2021-03-08", "2021-03-14")]
+
+
+def digest_text(week: tuple, place="Hòa Thắng", topics="Đất đai", number=2610, plan=199,
+                body_extra="", lead_extra="", digest_topic="Nông nghiệp") -> str:
+    year, number_week, start, end = week
+    return DIGEST.format(week=number_week, year=year, start=start, end=end, place=place, topics=topics,
+                         number=number, cite_date=start[8:10] + "/" + start[5:7] + "/" + start[:4],
+                         plan=plan, body_extra=body_extra, lead_extra=lead_extra, digest_topic=digest_topic)
+
+
+def make_site(root: Path) -> Path:
+    (root / "content" / "2020").mkdir(parents=True)
+    (root / "content" / "2021").mkdir(parents=True)
+    for week in WEEKS[:4]:
+        (root / "content" / str(week[0]) / f"{week[0]}-w{week[1]:02d}.md").write_text(
+            digest_text(week), encoding="utf-8")
+    (root / "bulletin.toml").write_text('title = "Thử nghiệm"\nper_page = 2\nitems_per_page = 2\n',
+                                        encoding="utf-8")
+    (root / "templates").mkdir()
+    (root / "static").mkdir()
+    (root / "static" / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    return root
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_as_clean(source: Path, incremental_output: Path, tmp: Path) -> None:
+    tmp.mkdir(exist_ok=True)
+    clean = tmp / f"clean-{len(list(tmp.iterdir()))}"
+    build_site(source, clean, state=False)
+    ours, expected = tree(incremental_output), tree(clean)
+    assert sorted(ours) == sorted(expected), "the incremental build has other files than a clean one"
+    different = [name for name in expected if ours[name] != expected[name]]
+    assert not different, f"incremental output differs from a clean build in {different[:5]}"
+    shutil.rmtree(clean)
+
+
+def _touch_later(path: Path) -> None:
+    """Make sure an edit is seen even if it lands within the same mtime tick."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def edit_text(site: Path, rng) -> None:
+    files = sorted((site / "content").rglob("*.md"))
+    if not files:
+        return
+    path = rng.choice(files)
+    text = path.read_text(encoding="utf-8").replace("phương án sử dụng đất.", "phương án sử dụng đất mới.", 1)
+    path.write_text(text + "\nThêm một câu.\n", encoding="utf-8")
+    _touch_later(path)
+
+
+def change_topics(site: Path, rng) -> None:
+    files = sorted((site / "content").rglob("*.md"))
+    if files:
+        path = rng.choice(files)
+        text = path.read_text(encoding="utf-8")
+        new = rng.choice(["Giáo dục", "đất đai", "Đất Đai, Lâm nghiệp", "Ngân sách"])
+        path.write_text(text.replace('topics="', f'topics="{new}, ', 1), encoding="utf-8")
+        _touch_later(path)
+
+
+def change_citation(site: Path, rng) -> None:
+    files = sorted((site / "content").rglob("*.md"))
+    if files:
+        path = rng.choice(files)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("/QĐ-UBND", f"{rng.randint(0, 9)}/QĐ-UBND", 1), encoding="utf-8")
+        _touch_later(path)
+
+
+def add_digest(site: Path, rng) -> None:
+    free = [w for w in WEEKS if not (site / "content" / str(w[0]) / f"{w[0]}-w{w[1]:02d}.md").exists()]
+    if free:
+        week = rng.choice(free)
+        path = site / "content" / str(week[0]) / f"{week[0]}-w{week[1]:02d}.md"
+        path.write_text(digest_text(week, place="Bắc Việt", number=rng.randint(1, 3000)), encoding="utf-8")
+
+
+def delete_digest(site: Path, rng) -> None:
+    files = sorted((site / "content").rglob("*.md"))
+    if len(files) > 1:
+        rng.choice(files).unlink()
+
+
+def rename_digest(site: Path, rng) -> None:
+    files = sorted((site / "content").rglob("*.md"))
+    if files:
+        path = rng.choice(files)
+        path.rename(path.with_name("doi-ten-" + path.name))
+
+
+def change_template(site: Path, rng) -> None:
+    path = site / "templates" / "decision.html"
+    marker = rng.choice(["A", "B"])
+    path.write_text('{% extends "base.html" %}{% block content %}<h1>' + marker +
+                    ' {{ decision.label }}</h1>{% for m in decision.mentions %}<p>{{ m.digest.title }}: '
+                    '{{ m.text }}</p>{% endfor %}{% endblock %}', encoding="utf-8")
+    _touch_later(path)
+
+
+def change_static(site: Path, rng) -> None:
+    path = site / "static" / "robots.txt"
+    path.write_text(f"User-agent: *\nDisallow: /{rng.randint(0, 99)}\n", encoding="utf-8")
+    _touch_later(path)
+
+
+def change_config(site: Path, rng) -> None:
+    path = site / "bulletin.toml"
+    path.write_text(f'title = "Thử nghiệm {rng.randint(0, 9)}"\nper_page = {rng.randint(1, 3)}\n'
+                    f'items_per_page = {rng.randint(1, 3)}\n', encoding="utf-8")
+    _touch_later(path)
+
+
+EDITS = [edit_text, change_topics, change_citation, add_digest, delete_digest, rename_digest,
+         change_template, change_static, change_config]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.sampled_from(EDITS), min_size=1, max_size=4), seed=st.randoms(use_true_random=False))
+def test_incremental_build_equals_clean_build_after_any_edits(tmp_path_factory, edits, seed):
+    tmp = tmp_path_factory.mktemp("inc")
+    site = make_site(tmp / "site")
+    output = tmp / "out"
+    build_site(site, output)
+    for edit in edits:
+        edit(site, seed)
+        build_site(site, output)
+        assert_same_as_clean(site, output, tmp / "clean")
+
+
+@pytest.fixture()
+def built(tmp_path):
+    site = make_site(tmp_path / "site")
+    output = tmp_path / "out"
+    build_site(site, output)
+    return site, output
+
+
+def test_second_build_writes_nothing(built):
+    site, output = built
+    result = build_site(site, output)
+    assert result.written == 0 and result.removed == 0
+
+
+def test_editing_one_digest_rewrites_only_what_shows_it(built):
+    site, output = built
+    path = site / "content" / "2020" / "2020-w51.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Thêm", "") + "\nMột đoạn mới.\n", encoding="utf-8")
+    _touch_later(path)
+    result = build_site(site, output)
+    # the digest page, the pages quoting its text (decisions, topics, home/week listings),
+    # data files and the feed; never the whole site
+    assert 0 < result.written < result.pages / 2
+
+
+def test_files_no_longer_produced_are_removed(built):
+    site, output = built
+    page = output / "digests" / "2020" / "2020-w50" / "index.html"
+    assert page.exists()
+    (site / "content" / "2020" / "2020-w50.md").unlink()
+    result = build_site(site, output)
+    assert result.removed > 0 and not page.exists()
+
+
+def test_no_op_rebuild_takes_the_fast_path(built):
+    site, output = built
+    result = build_site(site, output)
+    assert result.site is None and result.written == 0
