@@ -1,0 +1,242 @@
+"""Build-speed benchmarks: cold, no-op and incremental builds, memory, output size,
+and the same corpus through Hugo and Pelican when they are installed.
+
+    python bench/run_bench.py                   # 1,000 and 10,000 digests, 3 runs each
+    python bench/run_bench.py --sizes 1000 --runs 5
+    python bench/run_bench.py --no-peers
+
+Corpora come from ../shared/bench/gen_corpus.py. Every figure is the median of
+`--runs` runs of the real command line (`python -m bulletin build`), timed from
+outside; peak memory is the largest sum of RSS over the build's process tree
+(main process and its workers), sampled every 20 ms. Prints a table and writes
+bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+GEN = (REPO.parent / "shared" / "bench" / "gen_corpus.py")
+HUGO_LAYOUTS = REPO.parent / "shared" / "bench" / "hugo"
+CORPORA = HERE / "corpora"
+OUT = HERE / "out"
+
+
+def tree_rss_kb(pid: int) -> int:
+    """RSS of a process and all its descendants, from /proc."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending.extend(int(c) for c in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Wall seconds and peak tree RSS (KB) of one command; fails loudly if it fails."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_kb(process.pid))
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")
+    return seconds, peak
+
+
+def bulletin_build(site: Path, output: Path) -> list[str]:
+    return [sys.executable, "-m", "bulletin", "build", "--source", str(site), "--output", str(output)]
+
+
+def corpus(size: int, kind: str = "bulletin") -> Path:
+    target = CORPORA / f"{kind}-{size}"
+    if not target.exists():
+        subprocess.run([sys.executable, str(GEN), "--digests", str(size), "--out", str(target),
+                        "--format", kind], check=True, stdout=subprocess.DEVNULL)
+    return target
+
+
+def fresh_copy(size: int) -> Path:
+    """A private copy of the corpus that the edit benchmarks may change."""
+    work = OUT / f"site-{size}"
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(corpus(size), work)
+    return work
+
+
+def median_of(runs: int, prepare, command) -> tuple[float, int]:
+    times, peaks = [], []
+    for _ in range(runs):
+        prepare()
+        seconds, peak = timed(command)
+        times.append(seconds)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+def touch(path: Path) -> None:
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def bench_bulletin(size: int, runs: int) -> dict[str, tuple[float, int]]:
+    site = fresh_copy(size)
+    output = OUT / f"build-{size}"
+    command = bulletin_build(site, output)
+    results: dict[str, tuple[float, int]] = {}
+
+    def clean() -> None:
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(site / ".bulletin", ignore_errors=True)
+
+    results["cold build"] = median_of(runs, clean, command)
+    results["no-op rebuild"] = median_of(runs, lambda: None, command)
+    digests = sorted((site / "content").rglob("*.md"))
+    target = digests[len(digests) // 2]
+    original = target.read_text(encoding="utf-8")
+    counter = iter(range(1000))
+
+    def edit_text() -> None:
+        target.write_text(original + f"\nMột câu bổ sung số {next(counter)}.\n", encoding="utf-8")
+        touch(target)
+
+    results["one-digest text edit"] = median_of(runs, edit_text, command)
+
+    def edit_topic() -> None:
+        text = original.replace('{topics="', f'{{topics="Chủ đề thử {next(counter)}, ', 1)
+        target.write_text(text, encoding="utf-8")
+        touch(target)
+
+    results["one-digest topic change"] = median_of(runs, edit_topic, command)
+    target.write_text(original, encoding="utf-8")
+    touch(target)
+    timed(command)
+    added = target.with_name("zz-them-" + target.name)
+    week_shift = iter(range(1, 1000))
+
+    def add_digest() -> None:
+        for old in target.parent.glob("zz-them-*"):
+            old.unlink()
+        timed(command)
+        shift = next(week_shift)
+        added.write_text(original.replace("title: \"", f"title: \"(bổ sung {shift}) ", 1), encoding="utf-8")
+
+    results["add a digest"] = median_of(runs, add_digest, command)
+
+    def delete_digest() -> None:
+        if not added.exists():
+            added.write_text(original.replace("title: \"", "title: \"(bổ sung) ", 1), encoding="utf-8")
+            timed(command)
+        added.unlink()
+
+    results["delete a digest"] = median_of(runs, delete_digest, command)
+    template = site / "templates" / "digest.html"
+    builtin = (REPO / "bulletin" / "theme" / "templates" / "digest.html").read_text(encoding="utf-8")
+
+    def change_template() -> None:
+        template.parent.mkdir(exist_ok=True)
+        template.write_text(builtin + f"{{# change {next(counter)} #}}\n", encoding="utf-8")
+
+    results["template change (digest.html)"] = median_of(runs, change_template, command)
+    template.unlink()
+    timed(command)
+    files = [p for p in output.rglob("*") if p.is_file()]
+    results["_files"] = (len(files), sum(p.stat().st_size for p in files))
+    return results
+
+
+def bench_hugo(size: int, runs: int) -> float | None:
+    if not shutil.which("hugo"):
+        return None
+    site = corpus(size, "hugo")
+    layouts = site / "layouts"
+    if not layouts.exists():
+        shutil.copytree(HUGO_LAYOUTS / "layouts", layouts)
+        with open(site / "hugo.toml", "a", encoding="utf-8") as config:
+            config.write("\n" + (HUGO_LAYOUTS / "bench-config.toml").read_text(encoding="utf-8"))
+    seconds, _ = median_of(runs, lambda: shutil.rmtree(site / "public", ignore_errors=True),
+                           ["hugo", "--quiet", "-s", str(site)])
+    return seconds
+
+
+def bench_pelican(size: int, runs: int) -> float | None:
+    if not shutil.which("pelican"):
+        return None
+    site = corpus(size, "pelican")
+    out = site / "out"
+    seconds, _ = median_of(runs, lambda: shutil.rmtree(out, ignore_errors=True),
+                           ["pelican", str(site / "content"), "-s", str(site / "pelicanconf.py"),
+                            "-o", str(out), "-q"])
+    return seconds
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")) // 1024 // 1024
+    except (OSError, StopIteration):
+        memory = 0
+    return (f"{os.cpu_count()} cores ({cpu}), {memory} GiB RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-peers", action="store_true", help="skip Hugo and Pelican")
+    parser.add_argument("--peer-sizes", type=int, nargs="+", default=[1000],
+                        help="sizes at which Hugo and Pelican are timed too (they are slow at 10,000)")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    lines = [f"# Benchmarks\n", f"Machine: {machine()}. Medians of {args.runs} runs; peak memory is the "
+             "largest RSS sum over the build's processes.\n"]
+    for size in args.sizes:
+        results = bench_bulletin(size, args.runs)
+        files, size_bytes = results.pop("_files")
+        lines.append(f"\n## {size:,} digests\n\n| measurement | seconds | peak memory |\n|---|---|---|")
+        for name, (seconds, peak) in results.items():
+            lines.append(f"| {name} | {seconds:.2f} | {peak / 1024:.0f} MB |")
+        lines.append(f"\nOutput: {files:,} files, {size_bytes / 1e6:.1f} MB.")
+        if not args.no_peers and size in args.peer_sizes:
+            cold = results["cold build"][0]
+            for name, runner in (("Hugo", bench_hugo), ("Pelican", bench_pelican)):
+                peer = runner(size, args.runs)
+                if peer is None:
+                    lines.append(f"\n{name}: not installed, not measured.")
+                else:
+                    lines.append(f"\n{name} on the same corpus: cold build {peer:.2f} s; "
+                                 f"bulletin/{name} = {cold / peer:.2f}.")
+        print("\n".join(lines[-12:]), flush=True)
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"\nwritten {HERE / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()
