@@ -138,7 +138,9 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str, int, ContentErr
 
 
 def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentError | None]:
-    """YAML → dict, plus the line of each top-level key (file lines: +1 for `---`)."""
+    """YAML → dict, plus the file line of each top-level key."""
+    # YAML line 0 is the file's line 2 (after `---`), unless the text kept that line's newline.
+    offset = 1 if front.startswith("\n") else 2
     try:
         loader = SafeLoader(front)
         try:
@@ -148,7 +150,7 @@ def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentErr
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else None
+        line = mark.line + offset if mark else None
         column = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
         hint = "YAML does not allow tabs for indentation: use spaces" if "\t" in (exc.problem or "") or \
@@ -162,7 +164,7 @@ def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentErr
     lines = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 2
+            lines[str(key_node.value)] = key_node.start_mark.line + offset
     return data, lines, None
 
 
