@@ -1,0 +1,111 @@
+"""`bulletin serve` through the real command: live reload over SSE, errors shown in
+the page while the last good site stays served, recovery, and safe file serving."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+GOOD = "---\ntitle: Bản tin {n}\nweek_start: 2020-12-14\nweek_end: 2020-12-20\n---\n\n## Mục một\n\nNội dung {n}.\n"
+
+
+@pytest.fixture()
+def server(tmp_path):
+    (tmp_path / "content").mkdir()
+    digest = tmp_path / "content" / "w51.md"
+    digest.write_text(GOOD.format(n=1), encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("do not serve", encoding="utf-8")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "bulletin", "serve", "--source", str(tmp_path),
+                                "--port", str(port)], stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base, timeout=1).read()
+            break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("serve did not start: " + process.stderr.read())
+    yield base, digest
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+class Events:
+    """Reads Server-Sent Events from the reload endpoint."""
+
+    def __init__(self, base: str):
+        self.stream = urllib.request.urlopen(base + "__bulletin__/events", timeout=20)
+
+    def next(self) -> tuple[str, str]:
+        name, data = "", ""
+        while True:
+            line = self.stream.readline().decode("utf-8").rstrip("\n")
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                data = line[6:]
+            elif line == "" and name:
+                return name, data
+
+
+def save(path: Path, text: str) -> None:
+    """Save the way editors do: write a temporary file, then rename it over the original."""
+    temporary = path.with_name(path.name + ".tmp~")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def test_pages_get_the_reload_script_but_the_site_on_disk_does_not(server, tmp_path):
+    base, _ = server
+    status, page = get(base + "index.html")
+    assert status == 200 and "__bulletin__/events" in page
+    assert "__bulletin__" not in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_save_reloads_a_bad_save_shows_the_error_and_a_fix_recovers(server):
+    base, digest = server
+    events = Events(base)
+    save(digest, GOOD.format(n=2))
+    assert events.next()[0] == "reload"
+    assert "Nội dung 2" in get(base + "digests/b/index.html".replace("b", "w51"))[1]
+    save(digest, "---\ntitle: [hỏng\n---\n")
+    name, data = events.next()
+    assert name == "error-report" and "w51.md" in data
+    status, page = get(base + "digests/w51/index.html")
+    assert status == 200 and "Nội dung 2" in page and "bulletin-error" in page  # last good site + overlay
+    save(digest, GOOD.format(n=3))
+    assert [events.next()[0], events.next()[0]] == ["ok", "reload"]
+    assert "Nội dung 3" in get(base + "digests/w51/index.html")[1]
+
+
+@pytest.mark.parametrize("path", ["../secret.txt", "%2e%2e/secret.txt", "..%2fsecret.txt", "//etc/passwd",
+                                  "digests/../../secret.txt", "digests/"])
+def test_only_files_inside_the_output_are_served_and_no_folder_is_listed(server, path):
+    base, _ = server
+    status, page = get(base + path)
+    assert "do not serve" not in page and "root:" not in page
+    if path == "digests/":
+        assert status == 404 and not re.search(r"<li><a href=\"w51/\">", page)
