@@ -28,8 +28,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-_WHITESPACE = re.compile(r"\s+")
-_DASH = re.compile(r" ?[\u002d\u2010\u2011\u2012\u2013\u2014\u2212] ?")
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"  # all become "-"
 
 
 def _tone_table() -> dict[str, str]:
@@ -52,10 +51,16 @@ def canonical_text(text: str) -> str:
     """The form both text and keywords are compared in (see the module docstring)."""
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    text = text.casefold()
-    text = _TONE_RE.sub(lambda m: _TONES[m.group()], text)
-    text = _WHITESPACE.sub(" ", text)
-    return _DASH.sub("-", text)
+    text = " ".join(text.casefold().split())
+    for dash in _DASHES:
+        if dash in text:
+            text = text.replace(dash, "-")
+    text = text.replace(" -", "-").replace("- ", "-")
+    return _TONE_RE.sub(_old_style_tone, text)
+
+
+def _old_style_tone(match: re.Match[str]) -> str:
+    return _TONES[match.group()]
 
 
 class TopicRules:
@@ -89,8 +94,12 @@ class TopicRules:
             return []
         found: set[int] = set()
         topics_of = self._topics_of
-        for match in self._regex.finditer(canonical_text(text)):
-            found.update(topics_of[match.group(1)])
+        text = canonical_text(text)
+        search = self._regex.search
+        match = search(text)
+        while match:
+            found.update(topics_of[match.group()])
+            match = search(text, match.start() + 1)
         return [self.topics[index] for index in sorted(found)]
 
 
@@ -99,15 +108,16 @@ def _is_word_char(char: str) -> bool:
 
 
 def _compile(keywords: Iterable[str]) -> re.Pattern[str]:
-    """A zero-width match at each position where a keyword starts, the longest
-    keyword there in group 1; lookahead so that keywords may overlap."""
+    """The longest keyword starting at a position. Word-start assertions come
+    after each keyword's first character, so the pattern starts with a plain
+    character set and the regex engine skips quickly to candidate positions."""
     trie: dict = {}
     for keyword in keywords:
         node = trie
         for char in keyword:
             node = node.setdefault(char, {})
         node[""] = True
-    return re.compile("(?=(" + _trie_pattern(trie, None) + "))")
+    return re.compile(_trie_pattern(trie, None))
 
 
 def _trie_pattern(node: dict, previous: str | None) -> str:
@@ -117,7 +127,7 @@ def _trie_pattern(node: dict, previous: str | None) -> str:
     for char in sorted((c for c in node if c), reverse=True):
         lead = re.escape(char)
         if previous is None and _is_word_char(char):
-            lead = r"(?<!\w)" + lead
+            lead += r"(?<!\w.)"  # no word character before the keyword
         branches.append(lead + _trie_pattern(node[char], char))
     if "" in node:
         end = r"(?!\w)" if previous is not None and _is_word_char(previous) else ""
