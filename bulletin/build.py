@@ -26,7 +26,7 @@ from .errors import BuildError, UsageError
 from .feeds import atom_feed, sitemap_files
 from .index import build_index
 from .model import Site
-from .pages import TEMPLATES, Page, decision_types, decision_years, site_pages
+from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site_pages
 from .render import BUILTIN_TEMPLATES, Renderer
 from .sources import load_sources, parse_sources, scan
 from .state import BuildState, digest_of
@@ -86,16 +86,17 @@ class _PageRenderer:
         env = self.renderer.env
         results = []
         for page, fingerprint in pages:
-            env.recorder = recorder = set()
+            env.recorder = set()
             try:
                 data = self.renderer.render(page.template, page.url, page.context).encode("utf-8")
+                recorded = env.recorded_keys()
             finally:
                 env.recorder = None
             digest = digest_of(data)
             changed = self.old_outputs.get(page.url, ("",))[0] != digest
             if changed:
                 self.writer.stage(page.url, data)
-            results.append(_Rendered(page.url, digest, fingerprint, frozenset(recorder), changed))
+            results.append(_Rendered(page.url, digest, fingerprint, recorded, changed))
         return results
 
 
@@ -216,18 +217,22 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     clock.lap("index")
 
     template_cache: dict[str, str] = {}
+    chrome_fingerprint = [templates_fingerprint(renderer.env, name, template_cache) for name in CHROME]
     jobs: list[tuple[Page, str]] = []
     produced: dict[str, tuple[str, str]] = {}
+    unchanged_pages: set[str] = set()
     page_count = 0
     for page in site_pages(site, config.per_page, config.items_per_page, years, types):
         page_count += 1
-        fingerprint = digest_of(repr((templates_fingerprint(renderer.env, page.template, template_cache),
+        fingerprint = digest_of(repr((chrome_fingerprint,
+                                      templates_fingerprint(renderer.env, page.template, template_cache),
                                       page.template, identity(page.context))).encode())
         old = old_outputs.get(page.url)
         if old is None or old[1] != fingerprint or page.url in reading_changed:
             jobs.append((page, fingerprint))
         else:
             produced[page.url] = old
+            unchanged_pages.add(page.url)
     writer.open(set(old_outputs))
     clock.lap("plan")
     try:
@@ -250,7 +255,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         raise
     db.save(sources=loaded.records, removed_sources=loaded.removed,
             parsed=fresh_bodies, objects=objects, old_objects=old_objects,
-            outputs={p: v for p, v in produced.items() if old_outputs.get(p) != v},
+            outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
                   "pages": str(len(produced)), "digests": str(len(site.digests))})

@@ -104,32 +104,40 @@ def identity(value: object) -> object:
 
 
 class TrackingEnvironment(jinja2.Environment):
-    """A Jinja environment that records which model objects a render reads."""
+    """A Jinja environment that records which model objects a render reads.
 
-    recorder: set[str] | None = None
+    `recorder` collects the objects themselves (cheap: a set add by identity);
+    `recorded_keys()` turns them into keys once per page.
+    """
 
-    def getattr(self, obj, attribute):  # noqa: A003 - Jinja's hook name
+    recorder: set | None = None
+
+    def getattr(self, obj, attribute):  # Jinja's hook for `a.b`; same lookup rules as Jinja's own
         recorder = self.recorder
-        if recorder is not None:
-            maker = KEYS.get(type(obj))
-            if maker is not None:
-                recorder.add(maker(obj))
-        return super().getattr(obj, attribute)
+        if recorder is not None and obj.__class__ in KEYS:
+            recorder.add(obj)
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj, argument):
         recorder = self.recorder
-        if recorder is not None:
-            maker = KEYS.get(type(obj))
-            if maker is not None:
-                recorder.add(maker(obj))
+        if recorder is not None and obj.__class__ in KEYS:
+            recorder.add(obj)
         return super().getitem(obj, argument)
 
     def record(self, obj) -> None:
         """For filters and functions that read objects passed as arguments."""
-        if self.recorder is not None:
-            key = object_key(obj)
-            if key:
-                self.recorder.add(key)
+        if self.recorder is not None and obj.__class__ in KEYS:
+            self.recorder.add(obj)
+
+    def recorded_keys(self) -> frozenset[str]:
+        return frozenset(KEYS[o.__class__](o) for o in self.recorder or ())
 
 
 def template_closure(env: jinja2.Environment, name: str) -> set[str] | None:

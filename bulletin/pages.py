@@ -87,6 +87,7 @@ class DecisionYear:
 TEMPLATES = ["home.html", "digest.html", "archive.html", "archive_year.html", "archive_week.html",
              "topics.html", "topic.html", "decisions.html", "decisions_year.html", "decisions_type.html",
              "decision.html", "404.html"]
+CHROME = ["partials/site_header.html", "partials/site_footer.html"]  # used by every page via chrome()
 
 
 def paginate(entries: list, per_page: int, first_url: str) -> Iterator[tuple[list, Pagination]]:

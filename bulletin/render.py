@@ -11,6 +11,8 @@ these globals and filters:
 - `x|rel`: a site-root-relative URL made relative to the current page
 - `d|date`, `d|date("long")`, `digest|week_range`: dates as readers write them
 - `search_enabled`: whether the search page exists
+- `chrome(name)`: a site-wide partial (header, footer) rendered once per folder
+  depth and reused; such partials may use only the globals above and `root`
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from . import urls
 from .config import SiteConfig
@@ -64,7 +67,18 @@ class Renderer:
             t=self.messages, urls=urls, search_enabled=search_enabled,
         )
         self.env.filters.update(rel=_rel, date=self._date, week_range=self._week_range)
+        self.env.globals["chrome"] = self._chrome
         self._templates: dict[str, jinja2.Template] = {}
+        self._chrome_cache: dict[tuple[str, str], Markup] = {}
+
+    @jinja2.pass_context
+    def _chrome(self, context, name: str) -> Markup:
+        root = context["root"]
+        key = (name, root)
+        html = self._chrome_cache.get(key)
+        if html is None:
+            html = self._chrome_cache[key] = Markup(self.template(name).render(root=root))
+        return html
 
     def _date(self, value, style: str = "short") -> str:
         return self.messages.date(value, style)

@@ -8,8 +8,9 @@ output folder. It records, Lektor-style:
 - `parsed`: the parsed Markdown of every body, by content hash;
 - `objects`: a hash of every model object (digest, item, topic, decision,
   week…), so a rebuild knows which ones changed;
-- `outputs` and `deps`: for every file written, the hash of its bytes, the
-  fingerprint of its template and context, and the objects its templates read.
+- `outputs`: for every file written, the hash of its bytes, the fingerprint
+  of its template and context, and the keys of the objects its templates read
+  (one row per file: a cold build of 100,000 pages stores 100,000 rows).
 
 A page is rendered again only when its fingerprint changed or an object it read
 changed; it is written only when its bytes changed.
@@ -22,17 +23,14 @@ import pickle
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS sources (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
                                     hash TEXT, record BLOB);
 CREATE TABLE IF NOT EXISTS parsed (hash TEXT PRIMARY KEY, body BLOB);
 CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, hash TEXT);
-CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT);
-CREATE TABLE IF NOT EXISTS deps (key TEXT, path TEXT);
-CREATE INDEX IF NOT EXISTS deps_by_key ON deps (key);
-CREATE INDEX IF NOT EXISTS deps_by_path ON deps (path);
+CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT, deps TEXT);
 """
 
 
@@ -67,11 +65,11 @@ class BuildState:
     def reset(self, keep_outputs: bool = True) -> None:
         """Forget every cache. With keep_outputs, still remember which files are ours."""
         self.db.execute("BEGIN")
-        for table in ("sources", "parsed", "objects", "deps"):
+        for table in ("sources", "parsed", "objects"):
             self.db.execute(f"DELETE FROM {table}")
         self.db.execute("DELETE FROM meta WHERE name != 'schema'")
         if keep_outputs:
-            self.db.execute("UPDATE outputs SET hash = '', fingerprint = ''")
+            self.db.execute("UPDATE outputs SET hash = '', fingerprint = '', deps = ''")
         else:
             self.db.execute("DELETE FROM outputs")
         self.db.execute("COMMIT")
@@ -98,13 +96,9 @@ class BuildState:
         return {p: (h, f) for p, h, f in self.db.execute("SELECT path, hash, fingerprint FROM outputs")}
 
     def pages_reading(self, keys: set[str]) -> set[str]:
-        pages: set[str] = set()
-        keys_list = list(keys)
-        for start in range(0, len(keys_list), 500):
-            chunk = keys_list[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            pages.update(p for (p,) in self.db.execute(f"SELECT path FROM deps WHERE key IN ({marks})", chunk))
-        return pages
+        """Pages whose templates read any of these objects last time."""
+        return {path for path, deps in self.db.execute("SELECT path, deps FROM outputs WHERE deps != ''")
+                if not keys.isdisjoint(deps.split("\n"))}
 
     def save(self, *, sources: dict[str, tuple[int, int, str, bytes]], removed_sources: set[str],
              parsed: dict[str, object], objects: dict[str, str], old_objects: dict[str, str],
@@ -123,11 +117,8 @@ class BuildState:
             db.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?)",
                            ((k, h) for k, h in objects.items() if old_objects.get(k) != h))
             db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in removed_outputs))
-            db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
-                           ((p, h, f) for p, (h, f) in outputs.items()))
-            touched = list(deps.keys() | removed_outputs)
-            db.executemany("DELETE FROM deps WHERE path = ?", ((p,) for p in touched))
-            db.executemany("INSERT INTO deps VALUES (?, ?)", ((k, p) for p, keys in deps.items() for k in keys))
+            db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)",
+                           ((p, h, f, "\n".join(sorted(deps.get(p, ())))) for p, (h, f) in outputs.items()))
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
             db.execute("COMMIT")
         except BaseException:
