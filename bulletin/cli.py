@@ -82,3 +82,10 @@ def serve(source: Path, output: Path | None, port: int, host: str, drafts: bool)
     if not (source / "content").is_dir():
         _fail(UsageError(f"{source} has no content/ folder; pass --source with the site folder"))
     run(source, output, port=port, host=host, drafts=drafts, log=lambda m: click.echo(m, err=True))
+
+
+from .commands.import_ import import_command  # noqa: E402  (commands register themselves last)
+from .commands.new import new_command  # noqa: E402
+
+main.add_command(new_command, "new")
+main.add_command(import_command, "import")

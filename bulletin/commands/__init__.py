@@ -1,0 +1,1 @@
+"""Authoring commands (`bulletin new`, `bulletin import`), registered in cli.py."""
