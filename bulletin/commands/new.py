@@ -5,8 +5,9 @@ count: two `new` in a row give two consecutive weeks), or the current week on
 an empty site. The file is content/<ISO year>/<ISO year>-w<WW>.md with the
 title in the office's wording (`[new] title` in bulletin.toml), Monday to
 Sunday of that ISO week, the issuer, and a skeleton in an HTML comment, which
-renders as nothing. It is marked `draft: true` so an unfinished week is never
-published by accident. An existing file is never overwritten.
+renders as nothing; it sits below where the author writes, so the lead stays
+the body's first paragraph. It is marked `draft: true` so an unfinished week
+is never published by accident. An existing file is never overwritten.
 """
 
 from __future__ import annotations
@@ -29,19 +30,21 @@ FILE_WEEK = re.compile(r"(\d{4})-w(\d{2})\.md$", re.IGNORECASE)
 
 SKELETON = """\
 <!--
-Đoạn mở đầu: tóm tắt các nội dung chính của tuần, viết ngay dưới phần front matter
+Viết bản tin phía trên chú thích này (chú thích không hiện trên trang).
+
+Đoạn mở đầu: tóm tắt các nội dung chính của tuần, ngay dưới dòng "---" ở trên
 (đoạn này được dùng làm phần tóm tắt của bản tin).
 
 Mỗi nội dung chỉ đạo, điều hành là một mục, bắt đầu bằng một tiêu đề cấp 2 (##).
 Chủ đề {{topics="…"}} là tùy chọn: mục không ghi chủ đề được gán chủ đề theo
 [topics.rules] trong bulletin.toml. Văn bản được trích dẫn theo số và ký hiệu
-("Quyết định số 2610/QĐ-UBND ngày {example_date}") có trang riêng, tự động. Ví dụ:
+("Quyết định số 2610/QĐ-UBND ngày {example_date}") tự động có trang riêng. Ví dụ:
 
 ## Công nhận trường học đạt chuẩn quốc gia {{topics="Giáo dục"}}
 
 UBND tỉnh vừa công nhận (số …/QĐ-UBND ngày {example_date}) Trường Mầm non … đạt chuẩn quốc gia mức độ 1.
 
-Xóa dòng "draft: true" ở trên khi bản tin đã sẵn sàng để đăng.
+Khi bản tin đã sẵn sàng để đăng, xóa dòng "draft: true" trong phần front matter.
 -->
 """
 
@@ -102,7 +105,7 @@ def render_new_digest(monday: dt.date, config: SiteConfig) -> str:
         data["issuer"] = config.issuer
     front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
     front += "# author: Họ và tên người viết\ndraft: true\n"
-    return f"---\n{front}---\n\n" + SKELETON.format(example_date=monday.strftime("%d/%m/%Y"))
+    return f"---\n{front}---\n\n\n" + SKELETON.format(example_date=monday.strftime("%d/%m/%Y"))
 
 
 @click.command("new")

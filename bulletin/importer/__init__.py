@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ..citations import Citation, find_citations
 from ..topic_rules import TopicRules
-from .html import lines_from_html
 from .text import ImportedDigest, digest_from_lines, lines_from_text
 from .writer import digest_path, render_markdown
 
@@ -56,6 +55,8 @@ def import_text(text: str, rules: TopicRules | None = None) -> ImportResult:
 
 
 def import_html(markup: str | bytes, rules: TopicRules | None = None) -> ImportResult:
+    from .html import lines_from_html  # BeautifulSoup loads only when a page is imported
+
     return _finish(digest_from_lines(lines_from_html(markup)), rules)
 
 
