@@ -2,9 +2,9 @@
 
 Front matter goes through `yaml.safe_dump`, so a title with a colon, quotes or
 a leading "[" stays a string; dates are written as YYYY-MM-DD. The body text
-is escaped just enough that Markdown shows it as the portal did: a paragraph
-that starts with "#" or "1." stays a paragraph, and "*", "_", "`", "<" are
-literal characters, never markup.
+is escaped only where it would otherwise become markup, so the file reads as
+the portal's text: a paragraph that starts with "#" or "2020." stays a
+paragraph, and "*", "_", "`", "[", "<" stay characters.
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ import yaml
 
 from .text import ImportedDigest
 
-_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
-_BLOCK_START = re.compile(r"^(#|>|[-+](?=\s)|-{3,}|\\\*(?=\s)|\d+(?=[.)]\s))")
+_ESCAPABLE = "\\`*_{}[]()>#+-.!"
+_BACKSLASH = re.compile(r"\\(?=[\\`*_{}\[\]()>#+\-.!])")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_LINK = re.compile(r"\[(?=[^\]]*\]\s*[(\[:])")
+_BLOCK_START = re.compile(r"^(?:(#)|(>)|(\d+)(?=\.\s))")
 _ATTR_LIST_END = re.compile(r"(\{[^{}]*\})\s*$")
 
 
@@ -28,22 +31,30 @@ def digest_path(root: Path, week_start: dt.date) -> Path:
     return root / str(year) / f"{year}-w{week:02d}.md"
 
 
-def escape_text(text: str) -> str:
-    """Markdown that renders as exactly `text` (one paragraph or heading)."""
-    text = _INLINE_SPECIALS.sub(r"\\\1", text)
-    text = text.replace("<", "&lt;")
+def escape_text(text: str, block: bool = True) -> str:
+    """Markdown that renders as exactly `text`. Escapes are added only where the
+    text would otherwise turn into markup (a pair of "*", a "[…](", a "<b"), so
+    ordinary text stays as the portal wrote it. A line starting "- " stays a
+    list item, which is how the portal showed it. `block=False` for headings,
+    where "#" or "1." at the start is just text."""
+    text = _BACKSLASH.sub(r"\\\\", text)
+    for char in "*_`":
+        if text.count(char) >= 2:
+            text = text.replace(char, "\\" + char)
+    text = _LINK.sub(r"\\[", text)
+    text = _TAG_START.sub("&lt;", text)
     text = _ATTR_LIST_END.sub(lambda m: "\\" + m.group(1), text)
-    match = _BLOCK_START.match(text)
-    if match and match.group(1)[0].isdigit():  # "2020. …" is not an ordered list
-        text = f"{match.group(1)}\\{text[match.end():]}"
-    elif match and not match.group(1).startswith("\\"):  # "\*" is escaped already
+    match = _BLOCK_START.match(text) if block else None
+    if match and match.group(3):  # "2020. …" is not an ordered list
+        text = f"{match.group(3)}\\{text[match.end():]}"
+    elif match:  # "# …" is not a heading, "> …" not a quote
         text = "\\" + text
     return text
 
 
 def escape_heading(text: str) -> str:
-    """Heading text: also a trailing "#" would be read as a closing sequence."""
-    text = escape_text(text)
+    """Heading text: a trailing "#" would be read as a closing sequence."""
+    text = escape_text(text, block=False)
     if text.endswith("#"):
         text = text[:-1] + "\\#"
     return text
