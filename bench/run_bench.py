@@ -7,8 +7,10 @@ and the same corpus through Hugo and Pelican when they are installed.
 
 Corpora come from ../shared/bench/gen_corpus.py. Every figure is the median of
 `--runs` runs of the real command line (`python -m bulletin build`), timed from
-outside; peak memory is the largest sum of RSS over the build's process tree
-(main process and its workers), sampled every 20 ms. Prints a table and writes
+outside; peak memory is the largest sum of PSS over the build's process tree
+(main process and its forked workers: PSS splits the pages they share, so the
+sum is the memory really in use; an RSS sum would count shared pages twice),
+sampled every 20 ms. Prints a table and writes
 bench/RESULTS.md.
 """
 
@@ -32,15 +34,15 @@ CORPORA = HERE / "corpora"
 OUT = HERE / "out"
 
 
-def tree_rss_kb(pid: int) -> int:
-    """RSS of a process and all its descendants, from /proc."""
+def tree_memory_kb(pid: int) -> int:
+    """PSS of a process and all its descendants, from /proc."""
     total, pending = 0, [pid]
     while pending:
         current = pending.pop()
         try:
-            with open(f"/proc/{current}/status") as status:
+            with open(f"/proc/{current}/smaps_rollup") as status:
                 for line in status:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
                         break
             for task in os.listdir(f"/proc/{current}/task"):
@@ -52,12 +54,12 @@ def tree_rss_kb(pid: int) -> int:
 
 
 def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """Wall seconds and peak tree RSS (KB) of one command; fails loudly if it fails."""
+    """Wall seconds and peak tree PSS (KB) of one command; fails loudly if it fails."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, tree_rss_kb(process.pid))
+        peak = max(peak, tree_memory_kb(process.pid))
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     if process.returncode != 0:
@@ -216,7 +218,7 @@ def main() -> None:
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     lines = [f"# Benchmarks\n", f"Machine: {machine()}. Medians of {args.runs} runs; peak memory is the "
-             "largest RSS sum over the build's processes.\n"]
+             "largest PSS sum over the build's processes.\n"]
     for size in args.sizes:
         results = bench_bulletin(size, args.runs)
         files, size_bytes = results.pop("_files")

@@ -9,6 +9,7 @@ only those pages are rendered again, and only changed bytes are written.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -28,7 +29,7 @@ from .index import build_index
 from .model import Site
 from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site_pages
 from .render import BUILTIN_TEMPLATES, Renderer
-from .sources import load_sources, parse_sources, scan
+from .sources import load_sources, scan
 from .state import BuildState, digest_of
 from .write import OutputWriter, state_dir
 
@@ -124,6 +125,9 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
                 bar.update(min(CHUNK, len(jobs) - start))
             return results
         _FORKED = (worker, jobs)  # inherited by the forked workers: nothing is pickled on the way in
+        # Move every object to the permanent generation: the workers' collections then never
+        # touch (and so never copy) the pages of the model they share with this process.
+        gc.freeze()
         results = []
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for share in pool.imap_unordered(_render_chunk, range(0, len(jobs), CHUNK)):
@@ -136,6 +140,7 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
         return results
     finally:
         _FORKED = None
+        gc.unfreeze()
         bar.close()
 
 
@@ -196,15 +201,14 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         return BuildResult(None, writer.output, count, 0, count, 0, time.perf_counter() - started, scanned[1],
                            digests=int(db.meta("digests") or 0))
     clock = _Clock()
-    loaded = load_sources(source_dir / "content", config, drafts, db, reuse=True, scanned=scanned)
-    if loaded.errors:
-        raise BuildError(loaded.errors)
     renderer = Renderer(source_dir, config, search_enabled=search_enabled)
     renderer.check_templates(TEMPLATES)
-    clock.lap("load")
-    bodies, fresh_bodies = parse_sources(loaded.digests, source_dir / "content", config, db, workers)
-    clock.lap("parse")
-    site = build_index(list(zip(loaded.digests, bodies)), config)
+    loaded = load_sources(source_dir / "content", config, drafts, db, reuse=True, scanned=scanned,
+                          workers=workers)
+    if loaded.errors:
+        raise BuildError(loaded.errors)
+    clock.lap("load and parse")
+    site = build_index(list(zip(loaded.digests, loaded.bodies)), config)
 
     years = decision_years(site)
     types = decision_types(years)
@@ -254,12 +258,12 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         writer.abort()
         raise
     db.save(sources=loaded.records, removed_sources=loaded.removed,
-            parsed=fresh_bodies, objects=objects, old_objects=old_objects,
+            parsed=loaded.parsed, objects=objects, old_objects=old_objects,
             outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
                   "pages": str(len(produced)), "digests": str(len(site.digests))})
-    if fresh_bodies or loaded.removed:
+    if loaded.parsed or loaded.removed:
         db.prune_parsed({s.body_key for s in loaded.digests})
     writer.finish()
     clock.lap("state")
@@ -330,7 +334,6 @@ def load_site(source_dir: Path, drafts: bool = False, base_url: str | None = Non
         loaded = load_sources(Path(source_dir) / "content", config, drafts, db, reuse=False)
         if loaded.errors:
             raise BuildError(loaded.errors)
-        bodies, _ = parse_sources(loaded.digests, Path(source_dir) / "content", config, db)
-        return config, build_index(list(zip(loaded.digests, bodies)), config), loaded.warnings
+        return config, build_index(list(zip(loaded.digests, loaded.bodies)), config), loaded.warnings
     finally:
         db.close()

@@ -1,14 +1,14 @@
 """The content files of a build, read again only when they changed.
 
 A file whose size and modification time match the last build reuses its
-validated front matter from the build state; any other is read and validated
-(`load.read_digest`). Parsed bodies come from the cache by content hash; the
-ones missing are parsed, in parallel worker processes when there are many.
+validated front matter from the build state, and its parsed body from the cache
+(by content hash). Every other file is read, validated and parsed in one job;
+with many such files (a cold build) the jobs run in worker processes, one per
+core, since Markdown is the costliest stage of a build.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import multiprocessing
 import os
 import pickle
@@ -24,15 +24,18 @@ from .state import BuildState, digest_of
 
 PARSER_VERSION = "1"  # bump when parse output changes, to invalidate cached bodies
 PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
+PICKLE = pickle.HIGHEST_PROTOCOL
 
 
 @dataclass
 class LoadedSources:
     digests: list[DigestSource]
+    bodies: list[ParsedBody]  # in the order of `digests`
     errors: list[ContentError]
     warnings: list[str]
     records: dict[str, tuple[int, int, str, bytes]]  # rel -> (size, mtime_ns, hash, pickled source)
     removed: set[str]
+    parsed: dict[str, bytes]  # body key -> pickled body, parsed in this build
     changed: int  # files read again
 
 
@@ -46,66 +49,74 @@ def scan(content_dir: Path) -> tuple[list[tuple[Path, str, os.stat_result]], lis
     return [(p, p.relative_to(content_dir).as_posix(), p.stat()) for p in paths], warnings
 
 
+_CONFIG: SiteConfig | None = None  # set before forking the workers
+
+
+def _read_and_parse(job: tuple[str, str]) -> tuple[DigestSource | None, list[ContentError], bytes | None]:
+    path, rel = job
+    digest, errors = read_digest(Path(path), rel, Path(path).read_bytes(), _CONFIG)
+    if digest is None:
+        return None, errors, None
+    digest.body_key = body_key(digest.body, _CONFIG.unsafe_html)
+    parsed = pickle.dumps(parse_body(digest.body, _CONFIG.unsafe_html), protocol=PICKLE)
+    digest.body = ""  # parsed now; do not carry 10 KB per digest around
+    return digest, errors, parsed
+
+
+def _run_jobs(jobs: list[tuple[str, str]], config: SiteConfig, workers: int):
+    global _CONFIG
+    _CONFIG = config
+    try:
+        if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                return pool.map(_read_and_parse, jobs, chunksize=16)
+        return [_read_and_parse(job) for job in jobs]
+    finally:
+        _CONFIG = None
+
+
 def load_sources(content_dir: Path, config: SiteConfig, drafts: bool, state: BuildState,
-                 reuse: bool, scanned=None) -> LoadedSources:
+                 reuse: bool, scanned=None, workers: int | None = None) -> LoadedSources:
     files, warnings = scanned or scan(content_dir)
     cached = state.sources() if reuse else {}
     records: dict[str, tuple[int, int, str, bytes]] = {}
-    digests: list[DigestSource] = []
-    errors: list[ContentError] = []
-    changed = 0
+    entries: dict[str, DigestSource] = {}
+    jobs: list[tuple[str, str]] = []
+    stats = {}
     for path, rel, stat in files:
         old = cached.get(rel)
         if old and old[0] == stat.st_size and old[1] == stat.st_mtime_ns:
-            digest = pickle.loads(old[3])
+            entries[rel] = pickle.loads(old[3])
             records[rel] = old
         else:
-            changed += 1
-            digest, file_errors = read_digest(path, rel, path.read_bytes(), config)
-            errors.extend(file_errors)
-            if digest is None:
-                continue
-            digest.body_key = body_key(digest.body, config.unsafe_html)
-            stored = dataclasses.replace(digest, body="")
-            records[rel] = (stat.st_size, stat.st_mtime_ns, digest.content_hash,
-                            pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL))
-        if drafts or not digest.draft:
-            digests.append(digest)
+            jobs.append((str(path), rel))
+            stats[rel] = stat
+    errors: list[ContentError] = []
+    parsed: dict[str, bytes] = {}
+    for digest, file_errors, body in _run_jobs(jobs, config, workers or os.cpu_count() or 1):
+        errors.extend(file_errors)
+        if digest is None:
+            continue
+        stat = stats[digest.rel]
+        entries[digest.rel] = digest
+        records[digest.rel] = (stat.st_size, stat.st_mtime_ns, digest.content_hash, pickle.dumps(digest, protocol=PICKLE))
+        parsed[digest.body_key] = body
+    digests = [entries[rel] for _, rel, _ in files if rel in entries and (drafts or not entries[rel].draft)]
     errors.extend(url_collisions(digests))
-    removed = set(cached) - set(records)
-    return LoadedSources(digests, errors, warnings, records, removed, changed)
+    bodies = _bodies(digests, parsed, state, content_dir, config) if not errors else []
+    return LoadedSources(digests, bodies, errors, warnings, records, set(cached) - set(records), parsed, len(jobs))
 
 
-def _parse_job(job: tuple[str, bool]) -> ParsedBody:
-    return parse_body(*job)
-
-
-def parse_sources(sources: list[DigestSource], content_dir: Path, config: SiteConfig,
-                  state: BuildState, workers: int | None = None) -> tuple[list[ParsedBody], dict[str, ParsedBody]]:
-    """Bodies for every digest, and the ones parsed now (to store in the cache)."""
-    cached = state.parsed(list({s.body_key for s in sources}))
-    missing = [s for s in sources if s.body_key not in cached]
-    unique: dict[str, DigestSource] = {}
-    for source in missing:
-        if not source.body:  # its front matter came from the state: read the body again
-            _, reread = _reread(source, content_dir, config)
-            source.body = reread
-        unique.setdefault(source.body_key, source)
-    jobs = [(s.body, config.unsafe_html) for s in unique.values()]
-    workers = workers or os.cpu_count() or 1
-    if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_parse_job, jobs, chunksize=16)
-    else:
-        results = [_parse_job(job) for job in jobs]
-    fresh = dict(zip(unique.keys(), results))
-    cached.update(fresh)
-    for source in missing:
-        source.body = ""  # the text is parsed; do not keep 10 KB per digest in memory
-    return [cached[s.body_key] for s in sources], fresh
-
-
-def _reread(source: DigestSource, content_dir: Path, config: SiteConfig) -> tuple[DigestSource | None, str]:
-    path = content_dir / source.rel
-    digest, _ = read_digest(path, source.rel, path.read_bytes(), config)
-    return digest, digest.body if digest else ""
+def _bodies(digests: list[DigestSource], parsed: dict[str, bytes], state: BuildState, content_dir: Path,
+            config: SiteConfig) -> list[ParsedBody]:
+    """Parsed bodies: fresh ones, cached ones, and (rarely: the cache was pruned) parsed again."""
+    bodies = {key: pickle.loads(data) for key, data in parsed.items()}
+    bodies.update(state.parsed([d.body_key for d in digests if d.body_key not in bodies]))
+    for digest in digests:
+        if digest.body_key not in bodies:
+            path = content_dir / digest.rel
+            fresh, _ = read_digest(path, digest.rel, path.read_bytes(), config)
+            body = parse_body(fresh.body if fresh else "", config.unsafe_html)
+            bodies[digest.body_key] = body
+            parsed[digest.body_key] = pickle.dumps(body, protocol=PICKLE)
+    return [bodies[d.body_key] for d in digests]

@@ -101,7 +101,7 @@ class BuildState:
                 if not keys.isdisjoint(deps.split("\n"))}
 
     def save(self, *, sources: dict[str, tuple[int, int, str, bytes]], removed_sources: set[str],
-             parsed: dict[str, object], objects: dict[str, str], old_objects: dict[str, str],
+             parsed: dict[str, bytes], objects: dict[str, str], old_objects: dict[str, str],
              outputs: dict[str, tuple[str, str]], removed_outputs: set[str],
              deps: dict[str, set[str]], meta: dict[str, str]) -> None:
         """One transaction: the state moves to the new build all at once or not at all."""
@@ -111,8 +111,7 @@ class BuildState:
             db.executemany("DELETE FROM sources WHERE rel = ?", ((r,) for r in removed_sources))
             db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
                            ((rel, *row) for rel, row in sources.items()))
-            db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)",
-                           ((h, pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)) for h, body in parsed.items()))
+            db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", parsed.items())
             db.executemany("DELETE FROM objects WHERE key = ?", ((k,) for k in old_objects.keys() - objects.keys()))
             db.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?)",
                            ((k, h) for k, h in objects.items() if old_objects.get(k) != h))
