@@ -1,0 +1,353 @@
+"""The offline search index: script files that search.js loads with <script> tags.
+
+`file://` forbids fetch/XHR, so every index file is JavaScript that hands its
+data to a global: `window.__bulletinSearch.add("u/1a2b3c4d", {...})`. Nothing is
+loaded until a query needs it, and a query needs little:
+
+| file | holds | loaded |
+|---|---|---|
+| `search/manifest.js` | shard boundaries and sizes, topics, decision types, year ranges | with the page |
+| `search/t/<hash>.js` | dictionary: folded terms in sorted order with their document counts | to complete a prefix |
+| `search/u/<hash>.js` | postings of a sorted range of folded terms, per exact variant | per query term |
+| `search/b/<hash>.js` | postings of word pairs ("nong thon"), for phrases and ranking | per adjacent query pair |
+| `search/i/<n>.js` | 8 items: heading, anchor, topics, text (for snippets), their digests' labels | per result shown |
+| `search/x/<n>.js` | 32 decisions: label, type, date, title, URL | per result shown |
+| `search/f/t<n>.js`, `f/k<n>.js` | items and decisions of a topic, of a decision type | per filter used |
+
+Documents are numbered oldest first (items by digest, and within a digest from
+the last item to the first; decisions in the reverse of `site.decisions`), so
+"newer first" (and, within a digest, "in reading order") is "higher id first",
+and adding a digest leaves the numbering of older ones alone. A postings
+list is the sorted ids, delta-coded in base 32 (see `encode_ids`). Each term has
+four lists per variant: item headings, item bodies (minus the headings), decision
+labels, decision descriptions. Shards are contiguous ranges of terms in sorted
+order (so a prefix is a contiguous run of shards), cut at about `SHARD_BYTES`.
+
+Everything embedded in a script goes through `js_literal` (JSON, with `<`,
+U+2028 and U+2029 escaped), so no text from content can end a string or a script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import operator
+from array import array
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Iterable, Iterator
+
+from .. import urls
+from ..citations import TYPE_NAMES
+from ..i18n import Messages
+from ..model import Decision, Item, Site
+from .fold import TOKEN, fold
+
+FOLDER = "search/"
+MANIFEST = FOLDER + "manifest.js"
+SCRIPT = FOLDER + "search.js"
+CHUNK_ITEMS = 8
+CHUNK_DECISIONS = 32
+SHARD_BYTES = 48_000
+DICT_BYTES = 16_000
+FORMAT = 1
+
+# Base-32 digits: the last digit of a number from END, the ones before it from MORE.
+END = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
+MORE = "WXYZabcdefghijklmnopqrstuvwxyz-_"
+ITEM_HEAD, ITEM_BODY, DEC_HEAD, DEC_BODY = range(4)
+
+
+def _code(value: int) -> str:
+    digits = END[value & 31]
+    value >>= 5
+    while value:
+        digits = MORE[value & 31] + digits
+        value >>= 5
+    return digits
+
+
+_CODES = [_code(v - 1) if v else "" for v in range(1 << 16)]  # indexed by delta (delta - 1 is coded)
+
+
+def encode_ids(ids) -> str:
+    """Sorted distinct ids → the first id, then each gap minus one, in base 32."""
+    if not len(ids):
+        return ""
+    first = _code(ids[0])
+    if len(ids) == 1:
+        return first
+    deltas = list(map(operator.sub, ids[1:], ids))
+    if max(deltas) < len(_CODES):
+        return first + "".join(map(_CODES.__getitem__, deltas))
+    return first + "".join(_CODES[d] if d < len(_CODES) else _code(d - 1) for d in deltas)
+
+
+def decode_ids(text: str) -> list[int]:
+    """The inverse of `encode_ids` (search.js has the same loop)."""
+    ids, value, prev = [], 0, -1
+    for ch in text:
+        if ch in MORE:
+            value = value * 32 + MORE.index(ch)
+        else:
+            value = value * 32 + END.index(ch)
+            prev = prev + 1 + value
+            ids.append(prev)
+            value = 0
+    return ids
+
+
+def js_literal(value) -> str:
+    """JSON that is also safe inside any script: no `</script>`, `<!--` or raw line separators."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def script(key: str, value) -> bytes:
+    return f'__bulletinSearch.add("{key}",{js_literal(value)});\n'.encode("utf-8")
+
+
+def js_order(text: str) -> bytes:
+    """Sort key matching JavaScript's `<` on strings (UTF-16 code units)."""
+    return text.encode("utf-16-be")
+
+
+@dataclass
+class _Postings:
+    """variant (or folded pair) → sorted ids, one dict per field."""
+
+    fields: list[dict[str, array]] = field(default_factory=lambda: [{} for _ in range(4)])
+
+    def add(self, kind: int, keys: Iterable[str], doc: int) -> None:
+        table = self.fields[kind]
+        for key in keys:
+            ids = table.get(key)
+            if ids is None:
+                ids = table[key] = array("I")
+            ids.append(doc)
+
+    def keys(self) -> set[str]:
+        found: set[str] = set()
+        for table in self.fields:
+            found.update(table)
+        return found
+
+    def entry(self, key: str) -> list[str]:
+        lists = [encode_ids(t.get(key, ())) for t in self.fields]
+        while lists and not lists[-1]:
+            lists.pop()
+        return lists
+
+    def count(self, key: str) -> int:
+        return sum(len(t.get(key, ())) for t in self.fields)
+
+
+class _Tokeniser:
+    """Variants and folded terms of texts, with per-token caches (the vocabulary is small)."""
+
+    def __init__(self) -> None:
+        self.lower: dict[str, str] = {}
+        self.folded: dict[str, str] = {}
+
+    def variants(self, text: str) -> list[str]:
+        lower = self.lower
+        out = []
+        for token in TOKEN.findall(text):
+            v = lower.get(token)
+            if v is None:
+                v = lower[token] = _nfc_lower(token)
+            out.append(v)
+        return out
+
+    def fold(self, variant: str) -> str:
+        f = self.folded.get(variant)
+        if f is None:
+            f = self.folded[variant] = fold(variant)
+        return f
+
+    def segments(self, texts: Iterable[str]) -> tuple[set[str], set[str]]:
+        """(variants, folded pairs) of some texts; pairs never cross from one text to the next."""
+        variants: set[str] = set()
+        pairs: set[str] = set()
+        for text in texts:
+            if not text:
+                continue
+            vs = self.variants(text)
+            variants.update(vs)
+            fs = [self.fold(v) for v in vs]
+            pairs.update(a + " " + b for a, b in zip(fs, fs[1:]))
+        return variants, pairs
+
+
+def _nfc_lower(token: str) -> str:
+    import unicodedata
+
+    lowered = token.lower()
+    return lowered if unicodedata.is_normalized("NFC", lowered) else unicodedata.normalize("NFC", lowered)
+
+
+def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:
+    """(label texts, description texts) a decision is found by."""
+    head = [decision.label, f"{decision.number}/{decision.year}/{decision.type}-{decision.issuer}"]
+    body = [decision.type_name, decision.title or "", str(decision.year)]
+    return head, body
+
+
+def item_segments(item: Item) -> tuple[list[str], list[str]]:
+    """(heading, body texts): the body is the text and the labels of the documents it cites."""
+    return [item.heading], [item.text, *(d.label for d in item.decisions)]
+
+
+@dataclass
+class SearchData:
+    items: list[Item]
+    decisions: list[Decision]
+    words: _Postings
+    pairs: _Postings
+
+
+def collect(site: Site) -> SearchData:
+    """Tokenise every item and decision into postings."""
+    items = [item for digest in reversed(site.digests) for item in reversed(digest.items)]
+    decisions = list(reversed(site.decisions))
+    words, pairs, tok = _Postings(), _Postings(), _Tokeniser()
+    for kind_head, kind_body, docs, segments in ((ITEM_HEAD, ITEM_BODY, items, item_segments),
+                                                 (DEC_HEAD, DEC_BODY, decisions, decision_segments)):
+        for doc, entry in enumerate(docs):
+            head_texts, body_texts = segments(entry)
+            head_words, head_pairs = tok.segments(head_texts)
+            body_words, body_pairs = tok.segments(body_texts)
+            words.add(kind_head, head_words, doc)
+            words.add(kind_body, body_words - head_words, doc)
+            pairs.add(kind_head, head_pairs, doc)
+            pairs.add(kind_body, body_pairs - head_pairs, doc)
+    return SearchData(items, decisions, words, pairs)
+
+
+def _file_name(kind: str, payload: bytes) -> str:
+    return f"{kind}/{hashlib.blake2b(payload, digest_size=5).hexdigest()}"
+
+
+def _shards(kind: str, entries: list[tuple[str, object]], target: int) -> Iterator[tuple[str, str, bytes]]:
+    """Cut sorted (key, value) entries into scripts of about `target` bytes: (first key, name, bytes)."""
+    batch: list[str] = []
+    first = ""
+    size = 0
+    for key, value in entries:
+        if not batch:
+            first = key
+        part = f"{js_literal(key)}:{js_literal(value)}"
+        batch.append(part)
+        size += len(part.encode("utf-8")) + 1
+        if size >= target:
+            yield _shard(kind, first, batch)
+            batch, size = [], 0
+    if batch:
+        yield _shard(kind, first, batch)
+
+
+def _shard(kind: str, first: str, parts: list[str]) -> tuple[str, str, bytes]:
+    body = "{" + ",".join(parts) + "}"
+    name = _file_name(kind, body.encode("utf-8"))
+    return first, name, f'__bulletinSearch.add("{name}",{body});\n'.encode("utf-8")
+
+
+def _ranges(values: list[int]) -> dict[int, list[list[int]]]:
+    """value → [[first id, last id + 1], …] for a list indexed by id."""
+    ranges: dict[int, list[list[int]]] = defaultdict(list)
+    for doc, value in enumerate(values):
+        spans = ranges[value]
+        if spans and spans[-1][1] == doc:
+            spans[-1][1] = doc + 1
+        else:
+            spans.append([doc, doc + 1])
+    return ranges
+
+
+def search_files(site: Site, config=None) -> Iterator[tuple[str, bytes]]:
+    """Every file of the search index (site-root-relative path, bytes), search.js included."""
+    language = getattr(config, "language", "vi")
+    messages = Messages(language)
+    data = collect(site)
+    items, decisions = data.items, data.decisions
+    manifest: dict = {"format": FORMAT, "items": len(items), "decisions": len(decisions),
+                      "ic": CHUNK_ITEMS, "xc": CHUNK_DECISIONS}
+
+    # Words: postings shards, then the dictionary that says how common each term is.
+    by_term: dict[str, list[str]] = defaultdict(list)
+    for variant in data.words.keys():
+        by_term[fold(variant)].append(variant)
+    terms = sorted(by_term, key=js_order)
+    word_entries = []
+    dictionary = []
+    for term in terms:
+        variants = sorted(by_term[term], key=lambda v: (-data.words.count(v), js_order(v)))
+        word_entries.append((term, [[v, *data.words.entry(v)] for v in variants]))
+        dictionary.append((term, sum(data.words.count(v) for v in variants)))
+    manifest["u"] = []
+    for first, name, payload in _shards("u", word_entries, SHARD_BYTES):
+        manifest["u"].append([first, name, len(payload)])
+        yield FOLDER + name + ".js", payload
+    manifest["t"] = []
+    for first, name, payload in _shards("t", dictionary, DICT_BYTES):
+        manifest["t"].append([first, name, len(payload)])
+        yield FOLDER + name + ".js", payload
+    pair_entries = [(key, data.pairs.entry(key)) for key in sorted(data.pairs.keys(), key=js_order)]
+    manifest["b"] = []
+    for first, name, payload in _shards("b", pair_entries, SHARD_BYTES):
+        manifest["b"].append([first, name, len(payload)])
+        yield FOLDER + name + ".js", payload
+    for shards in (manifest["u"], manifest["t"], manifest["b"]):
+        if shards:
+            shards[0][0] = ""  # the first shard takes every key before the second
+
+    # Documents, in chunks: what a result shows.
+    topic_index = {id(t): n for n, t in enumerate(site.topics)}
+    for start in range(0, len(items), CHUNK_ITEMS):
+        chunk = items[start:start + CHUNK_ITEMS]
+        digests: dict[int, int] = {}
+        digest_rows, rows = [], []
+        for item in chunk:
+            d = item.digest
+            local = digests.get(id(d))
+            if local is None:
+                local = digests[id(d)] = len(digest_rows)
+                digest_rows.append([d.url, messages("week_n", week=d.iso_week, year=d.iso_year),
+                                    messages.week_range(d.week_start, d.week_end), d.title])
+            rows.append([local, item.heading, item.anchor, [topic_index[id(t)] for t in item.topics], item.text])
+        yield f"{FOLDER}i/{start // CHUNK_ITEMS}.js", script(f"i/{start // CHUNK_ITEMS}", {"d": digest_rows, "r": rows})
+    for start in range(0, len(decisions), CHUNK_DECISIONS):
+        rows = [[x.label, x.type_name, messages.date(x.date) if x.date else "", x.title or "", x.url,
+                 len(x.mentions), x.year] for x in decisions[start:start + CHUNK_DECISIONS]]
+        key = f"x/{start // CHUNK_DECISIONS}"
+        yield f"{FOLDER}{key}.js", script(key, {"r": rows})
+
+    # Filters.
+    item_ids = {id(item): n for n, item in enumerate(items)}
+    decision_ids = {id(x): n for n, x in enumerate(decisions)}
+    manifest["topics"] = []
+    for n, topic in enumerate(site.topics):
+        topic_items = sorted(item_ids[id(i)] for i in topic.items)
+        topic_decisions = sorted({decision_ids[id(x)] for i in topic.items for x in i.decisions})
+        manifest["topics"].append([topic.name, topic.url, len(topic.items), topic.slug])
+        yield f"{FOLDER}f/t{n}.js", script(f"f/t{n}", {"i": encode_ids(topic_items),
+                                                         "x": encode_ids(topic_decisions)})
+    type_decisions: dict[str, list[int]] = defaultdict(list)
+    for n, x in enumerate(decisions):
+        type_decisions[x.type].append(n)
+    type_items: dict[str, set[int]] = defaultdict(set)
+    for n, item in enumerate(items):
+        for x in item.decisions:
+            type_items[x.type].add(n)
+    manifest["types"] = []
+    for n, type_ in enumerate(sorted(type_decisions, key=lambda t: (-len(type_decisions[t]), t))):
+        manifest["types"].append([type_, TYPE_NAMES.get(type_, type_), len(type_decisions[type_])])
+        yield f"{FOLDER}f/k{n}.js", script(f"f/k{n}", {"i": encode_ids(sorted(type_items[type_])),
+                                                         "x": encode_ids(type_decisions[type_])})
+    item_years = _ranges([item.digest.iso_year for item in items])
+    decision_years = _ranges([x.year for x in decisions])
+    manifest["years"] = [[year, item_years.get(year, []), decision_years.get(year, [])]
+                         for year in sorted(set(item_years) | set(decision_years), reverse=True)]
+    yield MANIFEST, script("manifest", manifest)
+    yield SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()
