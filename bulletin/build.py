@@ -29,6 +29,7 @@ from .index import build_index
 from .model import Site
 from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site_pages
 from .render import BUILTIN_TEMPLATES, Renderer
+from .search import search_files
 from .sources import load_sources, scan
 from .state import BuildState, digest_of
 from .write import OutputWriter, state_dir
@@ -190,7 +191,7 @@ def build_site(source_dir: Path, output: Path | None = None, drafts: bool = Fals
 
 def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, drafts: bool,
            clean: bool, workers: int, progress: bool, started: float) -> BuildResult:
-    search_enabled = False
+    search_enabled = True
     env_fingerprint = _environment_fingerprint(config, drafts, search_enabled)
     if clean or db.meta("environment") != env_fingerprint:
         db.reset(keep_outputs=True)
@@ -302,6 +303,7 @@ def _inputs_signature(source_dir: Path, content_files, env_fingerprint: str) -> 
 def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str]
                  ) -> Iterator[tuple[str, bytes]]:
     yield from data_files(site)
+    yield from search_files(site, config)
     yield urls.FEED, atom_feed(site, config)
     if config.base_url:
         yield from sitemap_files([u for u in page_urls if u.endswith(".html")], config.base_url)

@@ -17,6 +17,7 @@ large archive never holds all of its rendered HTML at once. Template contexts:
 | decisions_type.html | `year`, `type` (a `DecisionType`), `decisions` (this page's), `pagination` |
 | decision.html | `decision` (with `.mentions`) |
 | 404.html | nothing more |
+| search.html | nothing more (search.js reads the index under search/) |
 
 Every template also gets the globals listed in `render.py` and `page_title`.
 """
@@ -86,7 +87,7 @@ class DecisionYear:
 
 TEMPLATES = ["home.html", "digest.html", "archive.html", "archive_year.html", "archive_week.html",
              "topics.html", "topic.html", "decisions.html", "decisions_year.html", "decisions_type.html",
-             "decision.html", "404.html"]
+             "decision.html", "404.html", "search.html"]
 CHROME = ["partials/site_header.html", "partials/site_footer.html"]  # used by every page via chrome()
 
 
@@ -154,3 +155,4 @@ def site_pages(site: Site, per_page: int, items_per_page: int,
     for decision in site.decisions:
         yield Page(decision.url, "decision.html", {"decision": decision})
     yield Page(urls.NOT_FOUND, "404.html", {})
+    yield Page(urls.SEARCH, "search.html", {})
