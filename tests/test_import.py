@@ -58,6 +58,8 @@ CHROME = ["Nhảy đến nội dung", "Quyết tâm thực hiện thắng lợi"
     ("(từ ngày 29/12/2025 đến 4/1)", D(2025, 12, 29), D(2026, 1, 4)),            # end year from the start
     ("(TỪ NGÀY 07/9 ĐẾN NGÀY 13/9/2020)", D(2020, 9, 7), D(2020, 9, 13)),
     ("(từ ngày 7.9 đến ngày 13.9.2020)", D(2020, 9, 7), D(2020, 9, 13)),
+    ("Chỉ đạo, điều hành nổi bật tuần 53/2020", D(2020, 12, 28), D(2021, 1, 3)),   # ISO week number
+    ("Chỉ đạo, điều hành tuần thứ 1 năm 2021", D(2021, 1, 4), D(2021, 1, 10)),
 ])
 def test_week_range_forms(text, start, end):
     assert parse_week_range(text) == (start, end)
@@ -70,6 +72,7 @@ def test_week_range_forms(text, start, end):
     "(ngày 30/02 đến ngày 06/03/2021)",                     # no such day
     "(ngày 14/12 đến ngày 20/12)",                          # no year anywhere
     "Chỉ đạo, điều hành nổi bật trong tuần",
+    "tuần 53/2021",                                         # 2021 has 52 ISO weeks
 ])
 def test_not_a_week_range(text):
     assert parse_week_range(text) is None
@@ -124,6 +127,64 @@ def test_html_entities_br_and_caption():
     assert "&#272;" not in digest.title and "&nbsp;" not in "".join(digest.items[1].paragraphs)
 
 
+def test_an_old_table_portal_page():
+    """Table layout, title in a <span> split by <br>, text in one <div> split by <br>,
+    a bold run-in heading, a caption between a heading and its text, a byline in
+    capitals, related links and a footer after the article."""
+    result = import_file(TESTS / "fixtures" / "import" / "old-portal-2026-w01.html")
+    digest = result.digest
+    assert digest.title == "Chỉ đạo, điều hành nổi bật của UBND tỉnh trong tuần (ngày 29/12 đến ngày 04/01/2026)"
+    assert digest.week == (D(2025, 12, 29), D(2026, 1, 4))
+    assert digest.lead == ["Tuần qua, UBND tỉnh tập trung chỉ đạo công tác chuẩn bị Tết Nguyên đán, phòng, chống dịch "
+                           "bệnh trên đàn gia súc và cải cách hành chính… là những nội dung chính trong chỉ đạo, "
+                           "điều hành của UBND tỉnh."]
+    assert [i.heading for i in digest.items] == ["Công nhận trường học đạt chuẩn quốc gia",
+                                                 "Kế hoạch phòng, chống dịch bệnh trên đàn gia súc năm 2026",
+                                                 "Đẩy mạnh cải cách hành chính"]
+    assert [len(i.paragraphs) for i in digest.items] == [1, 2, 1]
+    assert digest.items[0].paragraphs[0].startswith("UBND tỉnh vừa công nhận (số 12/QĐ-UBND")
+    assert "năm 2026 & các năm" in digest.items[1].paragraphs[0]
+    assert digest.author == "Minh Anh"
+    assert digest.notes == ["dropped an image caption: 'Quang cảnh cuộc họp triển khai kế hoạch'"]
+    assert {f"{c.number}/{c.type}" for c in result.decisions} == {"12/QĐ", "3/KH", "7/TT", "8/CT"}
+    markdown = result.markdown()
+    for chrome in ["Trang chủ", "Nhiệt liệt", "đánh giá", "Cập nhật", "Các tin khác", "22/12", "Bản quyền", "openMenu"]:
+        assert chrome not in markdown
+
+
+def test_a_saved_page_as_text_with_footer():
+    digest = text_digest("Trang chủ > Chỉ đạo điều hành", "Chỉ đạo điều hành",
+                         "Chỉ đạo, điều hành nổi bật tuần 2/2026", "Thứ Hai, 12/01/2026 08:00 | Lượt xem: 99",
+                         "Chỉ đạo, điều hành nổi bật tuần 2/2026",
+                         "Trong tuần có các nội dung chính sau.", "Họp UBND tỉnh thường kỳ",
+                         "Ngày 08/01/2026, UBND tỉnh họp thường kỳ.", "Nguyễn Văn An.", "Tin liên quan",
+                         "Chỉ đạo, điều hành nổi bật tuần 1/2026", "Cơ quan chủ quản: UBND tỉnh")
+    assert digest.week == (D(2026, 1, 5), D(2026, 1, 11))
+    assert digest.lead == ["Trong tuần có các nội dung chính sau."]
+    assert [i.heading for i in digest.items] == ["Họp UBND tỉnh thường kỳ"]
+    assert digest.author == "Nguyễn Văn An"
+    assert digest.notes == ["dropped before the title: Chỉ đạo điều hành",
+                            "dropped 3 lines from 'Tin liên quan' on (page footer)"]
+
+
+def test_a_bold_heading_may_end_with_a_period():
+    page = """<h1>Bản tin (ngày 14/12 đến ngày 20/12/2020)</h1><div><p>Mở đầu của bản tin tuần này.</p>
+    <p><strong>Công nhận trường học đạt chuẩn quốc gia.</strong></p>
+    <p>UBND tỉnh vừa công nhận (số 2613/QĐ-UBND ngày 16/12/2020) bốn trường học đạt chuẩn quốc gia.</p></div>"""
+    assert [i.heading for i in import_html(page).digest.items] == ["Công nhận trường học đạt chuẩn quốc gia"]
+
+
+def test_no_week_in_the_title_but_in_the_first_line():
+    digest = text_digest("Chỉ đạo, điều hành nổi bật của UBND tỉnh",
+                         "Trong tuần từ ngày 14/12 đến ngày 20/12/2020, UBND tỉnh đã chỉ đạo nhiều nội dung quan "
+                         "trọng về phát triển kinh tế - xã hội của tỉnh, bảo đảm quốc phòng, an ninh và trật tự an "
+                         "toàn xã hội, chuẩn bị tốt các điều kiện để nhân dân vui xuân đón Tết an toàn, tiết kiệm; "
+                         "đồng thời đẩy mạnh cải cách hành chính, cải thiện môi trường đầu tư kinh doanh.")
+    assert digest.title == "Chỉ đạo, điều hành nổi bật của UBND tỉnh"
+    assert digest.week == (D(2020, 12, 14), D(2020, 12, 20))
+    assert "took it from the text" in digest.notes[0]
+
+
 # -- the structure reader on other shapes ------------------------------------------------------
 
 def text_digest(*lines: str):
@@ -162,7 +223,8 @@ def test_lines_that_fit_nowhere_are_kept_and_reported():
 
 @pytest.mark.parametrize("line, name", [
     ("Hoàng Tùng", "Hoàng Tùng"), ("Minh Anh (tổng hợp)", "Minh Anh"), ("Tác giả: Lê Văn Nam", "Lê Văn Nam"),
-    ("Nguyễn Thị Thu Hà - TH", "Nguyễn Thị Thu Hà"), ("PV", "PV"),
+    ("Nguyễn Thị Thu Hà - TH", "Nguyễn Thị Thu Hà"), ("PV", "PV"), ("HOÀNG TÙNG", "Hoàng Tùng"),
+    ("Hoàng Tùng - Văn phòng UBND tỉnh", "Hoàng Tùng"),
     ("Các nội dung khác tiếp tục thực hiện", ""), ("UBND tỉnh vừa ban hành 12 văn bản", ""),
 ])
 def test_byline_names(line, name):

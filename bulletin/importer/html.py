@@ -13,13 +13,16 @@ many of them. Instead (a small "readability"):
 4. the lines kept run from the title to the end of that body, so a summary
    ("sapo") between the two is kept, and related links after it are not.
 
-Entities are decoded by the parser; <br> and block elements end lines; a line
-whose text is all bold, or an <h2>–<h6>, is hinted as a heading.
+Entities are decoded by the parser; <br> and block elements end lines. What
+the markup says is passed on as hints: a line all bold (or an <h2>–<h6>) may be
+a heading, a bold lead-in ending with ":" is split off as one, a <figcaption>
+or an all-italic line is an image caption.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
@@ -35,6 +38,8 @@ BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", 
 PARAGRAPH_TAGS = {"p", "li", "td", "pre", "blockquote", "h2", "h3", "h4", "h5", "h6", "figcaption"}
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BOLD_TAGS = {"strong", "b"}
+ITALIC_TAGS = {"em", "i"}
+TITLE_LIKE_TAGS = ["h4", "h5", "h6", "p", "div", "span", "td", "strong", "b", "font"]
 MIN_SCORE_LENGTH = 25  # shorter text nodes are labels, not paragraphs
 
 
@@ -53,7 +58,7 @@ def lines_from_html(markup: str | bytes) -> list[Line]:
     body = _best_block(root)
     lines = _lines(root, title if isinstance(title, Tag) else None, body)
     if isinstance(title, str):
-        lines.insert(0, Line(title, True))
+        lines.insert(0, Line(title, True, True))
     return lines
 
 
@@ -62,6 +67,11 @@ def _find_title(soup: BeautifulSoup, root: Tag) -> Tag | str | None:
     for heading in headings:
         if parse_week_range(heading.get_text(" ")):
             return heading
+    for element in root.find_all(TITLE_LIKE_TAGS):  # old portals: <span class="title">, <td><b>
+        text = element.get_text(" ")
+        if len(clean(text)) <= 300 and not element.find_parent("a") and not element.find("a") \
+                and parse_week_range(text) and not element.find(TITLE_LIKE_TAGS):
+            return element
     first_h1 = root.find("h1")
     if first_h1 and clean(first_h1.get_text(" ")):
         return first_h1
@@ -112,30 +122,55 @@ def _best_block(root: Tag) -> Tag:
     return elements[max(scores, key=scores.__getitem__)]
 
 
+@dataclass
+class _Part:
+    text: str
+    bold: bool
+    italic: bool
+    link: bool
+
+
+@dataclass
+class _Row:
+    line: Line
+    in_body: bool
+    all_link: bool
+
+
 class _LineBuilder:
     """Walks the tree in document order, one Line per block or <br>."""
 
     def __init__(self, title: Tag | None, body: Tag):
         self.title, self.body = title, body
-        self.lines: list[tuple[Line, bool, bool, bool]] = []  # line, in body, is title, all link
-        self.parts: list[tuple[str, bool, bool]] = []  # text, bold, link
-        self.flags = (False, False)
+        self.rows: list[_Row] = []
+        self.parts: list[_Part] = []
+        self.where = (False, False, False)  # in body, in title, in figure
 
     def flush(self) -> None:
-        text = clean("".join(part for part, _, _ in self.parts))
-        if text:
-            visible = [(bold, link) for part, bold, link in self.parts if part.strip()]
-            hint = all(bold for bold, _ in visible)
-            all_link = all(link for _, link in visible)
-            self.lines.append((Line(text, hint), self.flags[0], self.flags[1], all_link))
-        self.parts = []
+        parts, self.parts = self.parts, []
+        visible = [part for part in parts if part.text.strip()]
+        if not visible:
+            return
+        in_body, in_title, in_figure = self.where
+        all_link = all(part.link for part in visible)
+        bold = all(part.bold for part in visible)
+        caption = in_figure or (all(part.italic for part in visible) and not bold)
+        run_in = _run_in_heading(visible)
+        if run_in and not in_title:
+            heading, rest = run_in
+            self.rows.append(_Row(Line(heading, True), in_body, False))
+            self.rows.append(_Row(Line(rest), in_body, False))
+            return
+        text = "".join(part.text for part in parts)
+        self.rows.append(_Row(Line(text, bold, in_title, caption), in_body, all_link))
 
-    def walk(self, element: Tag, bold: bool, link: bool, in_body: bool, in_title: bool) -> None:
+    def walk(self, element: Tag, bold: bool, italic: bool, link: bool, where: tuple[bool, bool, bool]) -> None:
         for child in element.children:
             if isinstance(child, NavigableString):
                 if type(child) is NavigableString:  # not a Comment, CDATA or doctype
-                    self.flags = (in_body, in_title)
-                    self.parts.append((str(child), bold, link))
+                    if child.strip():
+                        self.where = where
+                    self.parts.append(_Part(str(child), bold, italic, link))
                 continue
             if not isinstance(child, Tag):
                 continue
@@ -146,29 +181,57 @@ class _LineBuilder:
             block = name in BLOCK_TAGS
             if block:
                 self.flush()
-            self.walk(child, bold or name in BOLD_TAGS or name in HEADING_TAGS, link or name == "a",
-                      in_body or child is self.body, in_title or child is self.title)
+            inner = (where[0] or child is self.body, where[1] or child is self.title,
+                     where[2] or name in ("figure", "figcaption"))
+            self.walk(child, bold or name in BOLD_TAGS or name in HEADING_TAGS, italic or name in ITALIC_TAGS,
+                      link or name == "a", inner)
             if block:
                 self.flush()
 
 
+def _run_in_heading(parts: list[_Part]) -> tuple[str, str] | None:
+    """A bold lead-in ending with ":" or a dash, then the paragraph, all in one
+    <p>: "<b>Công nhận trường học đạt chuẩn:</b> UBND tỉnh vừa …"."""
+    bold = []
+    for part in parts:
+        if not part.bold:
+            break
+        bold.append(part.text)
+    if not bold or len(bold) == len(parts):
+        return None
+    heading = clean("".join(bold))
+    rest = clean("".join(part.text for part in parts[len(bold):]))
+    if not heading.endswith((":", " -", " –", "–", "-")) or not 10 <= len(heading) <= 200 or len(rest) < 40:
+        return None
+    heading = heading.rstrip(" :-–")
+    return (heading, rest) if heading[:1].isupper() else None
+
+
 def _lines(root: Tag, title: Tag | None, body: Tag) -> list[Line]:
+    """The lines from the title to the end of the body; links-only lines between
+    the two (breadcrumbs, share buttons, tags) are left out."""
     builder = _LineBuilder(title, body)
-    builder.walk(root, False, False, root is body, root is title)
+    builder.walk(root, False, False, False, (root is body, root is title, False))
     builder.flush()
-    rows = builder.lines
-    body_rows = [i for i, row in enumerate(rows) if row[1]]
+    rows = builder.rows
+    body_rows = [i for i, row in enumerate(rows) if row.in_body]
     if not body_rows:
-        return [row[0] for row in rows]
+        return [row.line for row in rows]
     first_body, last_body = body_rows[0], body_rows[-1]
-    title_rows = [i for i, row in enumerate(rows) if row[2]]
+    title_rows = [i for i, row in enumerate(rows) if row.line.is_title]
     start = title_rows[0] if title_rows and title_rows[0] <= last_body else first_body
-    kept = []
-    for index in range(start, last_body + 1):
-        line, in_body, is_title, all_link = rows[index]
-        if all_link and not in_body and not is_title:
-            continue  # breadcrumbs, tags, "tin liên quan" between title and body
-        kept.append(line)
+    kept = [row.line for row in rows[start:last_body + 1]
+            if row.in_body or row.line.is_title or not row.all_link]
     if title_rows and start == first_body and title_rows[0] > last_body:
-        kept.insert(0, rows[title_rows[0]][0])
-    return kept
+        kept.insert(0, rows[title_rows[0]].line)
+    return _merge_title_rows(kept)
+
+
+def _merge_title_rows(lines: list[Line]) -> list[Line]:
+    """A title element split by <br> or spans gives several rows: make them one."""
+    titles = [line for line in lines if line.is_title]
+    if len(titles) <= 1:
+        return lines
+    merged = Line(" ".join(line.text for line in titles), True, True)
+    first = lines.index(titles[0])
+    return lines[:first] + [merged] + [line for line in lines[first:] if not line.is_title]

@@ -22,36 +22,18 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .chrome import is_chrome, is_end_marker
 from .weeks import parse_week_range
 
 MAX_HEADING = 250
-MAX_TITLE_SEARCH = 25  # lines: the title is near the top, not in the body
+MAX_HINTED_HEADING = 200  # a bold line may end with a period and still be a heading
+MAX_TITLE = 300
 FINAL_PUNCTUATION = ".:;,!?…"
 LIST_MARKERS = ("-", "+", "*", "•", "–", "—", "·")
 
 _SPACES = re.compile(r"[\s\u00a0\u200b\u200c\u200d\ufeff]+")
-CHROME_LINES = {
-    "nhảy đến nội dung", "skip to main content", "chuyển đến nội dung chính", "bỏ qua nội dung",
-    "ảnh minh họa", "ảnh minh hoạ", "ảnh: minh họa", "ảnh: minh hoạ", "ảnh internet", "ảnh: internet",
-    "in bài viết", "in bài", "bản in", "chia sẻ", "gửi email", "gửi bài viết", "quay lại", "về đầu trang",
-    "tin liên quan", "tin khác", "các tin khác", "bài viết liên quan", "lượt xem", "cỡ chữ", "font size",
-    "print", "share", "facebook", "twitter", "zalo", "email", "a a a", "a- a a+", "tweet",
-}
-_CHROME_PATTERNS = re.compile(
-    r"^(?:\(?\s*ảnh\s*(?:minh\s*h(?:ọa|oạ)|:)[^\n]{0,80}\)?"          # image credits and captions
-    r"|quyết tâm thực hiện thắng lợi nghị quyết.*"                      # slogans
-    r"|(?:nhiệt liệt )?chào mừng (?:đại hội|kỷ niệm|năm mới).*"
-    r"|lượt xem\s*:?\s*\d+|cỡ chữ\s*:?.*|(?:trang chủ|home)(?:\s*[>»/›|].*)?)$",  # counters, breadcrumbs
-    re.IGNORECASE,
-)
-# What a date/view-count line is made of ("Thứ Hai, 21/12/2020 08:30 | Lượt xem: 1234").
-_META_PARTS = re.compile(
-    r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}:\d{2}(?::\d{2})?|\d+|thứ (?:hai|ba|tư|năm|sáu|bảy)|chủ nhật"
-    r"|ngày đăng|đăng ngày|cập nhật(?: lúc)?|ngày|lúc|giờ|lượt xem|lượt đọc|lượt truy cập|views?|am|pm"
-    r"|[\s,:|/()\-–—·•]+", re.IGNORECASE)
-_HAS_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|lượt xem", re.IGNORECASE)
 _TRAILING_CAPTION = re.compile(r"\s*\(\s*ảnh(?:\s*minh\s*h(?:ọa|oạ)|\s*:)[^)]*\)\s*$", re.IGNORECASE)
-_BYLINE_PREFIX = re.compile(r"^(?:tác giả|người viết|bài và ảnh|bài)\s*:\s*", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(r"^(?:tác giả|người viết|bài và ảnh|bài|tin, ảnh)\s*:\s*", re.IGNORECASE)
 _BYLINE_SUFFIX = re.compile(
     r"\s*(?:[-–(,]\s*)?(?:tổng hợp|\(?th\)?|sưu tầm|lược ghi|st)\s*\)?\s*$", re.IGNORECASE)
 _SOURCE = re.compile(r"^nguồn\s*:\s*(.+)$", re.IGNORECASE)
@@ -59,10 +41,13 @@ _SOURCE = re.compile(r"^nguồn\s*:\s*(.+)$", re.IGNORECASE)
 
 @dataclass
 class Line:
-    """One line of the published text; `heading_hint` when the markup says heading
-    (an <h2>, or a paragraph that is all bold)."""
+    """One line of the published text, with what the markup said about it (HTML
+    only): a heading (an <h2>, or all bold), the page's title element, an image
+    caption (a <figcaption>, or all italic)."""
     text: str
     heading_hint: bool = False
+    is_title: bool = False
+    caption: bool = False
 
 
 @dataclass
@@ -88,16 +73,6 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def is_chrome(text: str) -> bool:
-    key = text.casefold().strip(" .:|")
-    return key in CHROME_LINES or bool(_CHROME_PATTERNS.match(key)) or _is_meta_line(key)
-
-
-def _is_meta_line(text: str) -> bool:
-    """A publication date or a view counter, with nothing else on the line."""
-    return len(text) <= 100 and bool(_HAS_DATE.search(text)) and not _META_PARTS.sub("", text)
-
-
 def lines_from_text(text: str) -> list[Line]:
     return [Line(line) for line in text.splitlines()]
 
@@ -108,113 +83,141 @@ def digest_from_lines(raw_lines: list[Line]) -> ImportedDigest:
     for line in raw_lines:
         text = clean(line.text)
         if text and not is_chrome(text):
-            lines.append(Line(text, line.heading_hint))
-    body = _take_title(lines, digest)
+            lines.append(Line(text, line.heading_hint, line.is_title, line.caption))
+    body = _cut_at_end_marker(_take_title(lines, digest), digest)
+    _take_byline(body, digest)
     _take_sections(body, digest)
     return digest
 
 
 def _take_title(lines: list[Line], digest: ImportedDigest) -> list[Line]:
-    """Set the title and week; return the lines after the title."""
-    for index, line in enumerate(lines[:MAX_TITLE_SEARCH]):
-        week = parse_week_range(line.text)
-        if not week:
-            continue
-        title, first = line.text, index
-        if title.startswith("(") and index and _is_candidate(lines[index - 1].text):
-            title, first = f"{lines[index - 1].text} {title}", index - 1
-        digest.title, digest.week = title, week
-        dropped = [line.text for line in lines[:first]]
-        if dropped:
-            digest.notes.append("dropped before the title: " + " | ".join(_short(t) for t in dropped))
-        return lines[index + 1:]
-    if lines:
-        digest.title = lines[0].text
-        return lines[1:]
-    return []
+    """Set the title and week; return the lines after the title.
+
+    The title is the line the markup calls the title, else the first short line
+    with a week range. Without a range in it, the week may come from the first
+    lines of text (noted); without any, `week` stays None for the caller."""
+    marked = [i for i, line in enumerate(lines) if line.is_title]
+    ranged = [i for i, line in enumerate(lines) if len(line.text) <= MAX_TITLE and parse_week_range(line.text)]
+    if not lines:
+        return []
+    index = (marked or ranged or [0])[0]
+    title, first = lines[index].text, index
+    if title.startswith("(") and index and _is_candidate(lines[index - 1].text):
+        title, first = f"{lines[index - 1].text} {title}", index - 1  # "(ngày … đến ngày …)" on its own line
+    digest.title = title
+    digest.week = parse_week_range(title)
+    dropped = [line.text for line in lines[:first]]
+    if dropped:
+        shown = " | ".join(_short(t, 60) for t in dropped[:5]) + (f" | … ({len(dropped)} lines)" if len(dropped) > 5 else "")
+        digest.notes.append("dropped before the title: " + shown)
+    rest = [line for line in lines[index + 1:]]
+    while rest and rest[0].text == title:  # the title repeated at the top of the article body
+        rest.pop(0)
+    if digest.week is None:
+        for line in rest[:5]:
+            digest.week = parse_week_range(line.text)
+            if digest.week:
+                digest.notes.append(f"the title has no week range; took it from the text: {_short(line.text)!r}")
+                break
+    return rest
 
 
-def _is_candidate(text: str) -> bool:
-    """Could be a heading (or a byline): short, no final punctuation, capitalised."""
-    if len(text) > MAX_HEADING or text.endswith(tuple(FINAL_PUNCTUATION)) or text.endswith("..."):
-        return False
-    if text.startswith(LIST_MARKERS):
+def _cut_at_end_marker(lines: list[Line], digest: ImportedDigest) -> list[Line]:
+    """Drop "Tin liên quan", the footer and all after them (once the text began)."""
+    for index, line in enumerate(lines):
+        if index and is_end_marker(line.text):
+            digest.notes.append(f"dropped {len(lines) - index} lines from {_short(line.text, 40)!r} on (page footer)")
+            return lines[:index]
+    return lines
+
+
+def _take_byline(lines: list[Line], digest: ImportedDigest) -> None:
+    """The last lines: a "Nguồn: …" source and the writer's name."""
+    while lines:
+        source = _SOURCE.match(lines[-1].text)
+        name = byline_name(lines[-1].text.rstrip("."))
+        if source and not digest.source:
+            digest.source = source.group(1).strip()
+        elif name and not digest.author:
+            digest.author = name
+        else:
+            return
+        lines.pop()
+
+
+def _is_candidate(text: str, hint: bool = False) -> bool:
+    """Could be a heading: short, no final punctuation (a bold line may end with a
+    period), not a list item, capitalised."""
+    if hint and len(text) <= MAX_HINTED_HEADING and text.endswith(".") and not text.endswith(".."):
+        text = text[:-1]
+    if len(text) > MAX_HEADING or text.endswith(tuple(FINAL_PUNCTUATION)) or text.startswith(LIST_MARKERS):
         return False
     first = text.lstrip("\"“'(")[:1]
     return first.isdigit() or first.isupper()
 
 
 def _same(a: str, b: str) -> bool:
-    return _TRAILING_CAPTION.sub("", a).casefold() == _TRAILING_CAPTION.sub("", b).casefold()
+    return _TRAILING_CAPTION.sub("", a).casefold().rstrip(".") == _TRAILING_CAPTION.sub("", b).casefold().rstrip(".")
 
 
 def _take_sections(lines: list[Line], digest: ImportedDigest) -> None:
-    """Lead, items and byline from the lines after the title."""
+    """Lead and items: each run of short lines followed by text gives one heading."""
     current: list[str] = digest.lead
     index = 0
     while index < len(lines):
-        if not _is_candidate(lines[index].text):
+        if not _is_candidate(lines[index].text, lines[index].heading_hint):
             current.append(lines[index].text)
             index += 1
             continue
         run_end = index
-        while run_end < len(lines) and _is_candidate(lines[run_end].text):
+        while run_end < len(lines) and _is_candidate(lines[run_end].text, lines[run_end].heading_hint):
             run_end += 1
-        run = lines[index:run_end]
-        if run_end == len(lines):
-            _take_tail(run, digest, current)
-        else:
-            heading, extras = _pick_heading(run)
-            for extra in extras:
-                digest.notes.append(f"kept as a paragraph (a short line with no text of its own): {_short(extra)!r}")
-                current.append(extra)
-            item = ImportedItem(_TRAILING_CAPTION.sub("", heading))
+        heading, extras, captions = _pick_heading(lines[index:run_end], at_end=run_end == len(lines))
+        for caption in captions:
+            digest.notes.append(f"dropped an image caption: {_short(caption)!r}")
+        for extra in extras:
+            digest.notes.append(f"kept as a paragraph (a short line with no text of its own): {_short(extra)!r}")
+            current.append(extra)
+        if heading:
+            item = ImportedItem(_TRAILING_CAPTION.sub("", heading).rstrip("."))
             digest.items.append(item)
             current = item.paragraphs
         index = run_end
 
 
-def _pick_heading(run: list[Line]) -> tuple[str, list[str]]:
-    """The heading among short lines before a body: duplicates kept once; the one
-    the markup calls a heading, else the last (captions come before headings)."""
+def _pick_heading(run: list[Line], at_end: bool) -> tuple[str, list[str], list[str]]:
+    """(heading, other lines kept, captions dropped) for short lines before a body.
+
+    Twins are kept once (a caption repeating the heading); captions are never the
+    heading unless nothing else is; then the line the markup calls a heading,
+    else the last (captions and labels come before headings)."""
     unique: list[Line] = []
     for line in run:
         twin = next((u for u in unique if _same(u.text, line.text)), None)
         if twin is None:
             unique.append(line)
-        elif line.heading_hint and not twin.heading_hint:
+        elif twin.caption and not line.caption or line.heading_hint and not twin.heading_hint:
             unique[unique.index(twin)] = line
-    hinted = [line for line in unique if line.heading_hint]
-    heading = hinted[-1] if len(hinted) == 1 else unique[-1]
-    return heading.text, [line.text for line in unique if line is not heading]
-
-
-def _take_tail(run: list[Line], digest: ImportedDigest, current: list[str]) -> None:
-    """Short lines at the very end: the byline, a "Nguồn: …" source, or leftovers."""
-    run = list(run)
-    for line in list(run):
-        source = _SOURCE.match(line.text)
-        if source:
-            digest.source = source.group(1).strip()
-            run.remove(line)
-    if run:
-        name = byline_name(run[-1].text)
-        if name:
-            digest.author = name
-            run.pop()
-    for line in run:
-        digest.notes.append(f"kept as a paragraph (a short line at the end, not a name): {_short(line.text)!r}")
-        current.append(line.text)
+    captions = [line.text for line in unique if line.caption]
+    lines = [line for line in unique if not line.caption]
+    if at_end or not lines:
+        return "", [line.text for line in lines], captions
+    hinted = [line for line in lines if line.heading_hint]
+    heading = hinted[-1] if len(hinted) == 1 else lines[-1]
+    return heading.text, [line.text for line in lines if line is not heading], captions
 
 
 def byline_name(text: str) -> str:
-    """The personal name in a byline ("Hoàng Tùng", "Minh Anh (tổng hợp)"), or ""."""
+    """The personal name in a byline ("Hoàng Tùng", "Minh Anh (tổng hợp)",
+    "HOÀNG TÙNG - Văn phòng UBND tỉnh"), or ""."""
     text = _BYLINE_SUFFIX.sub("", _BYLINE_PREFIX.sub("", text)).strip(" -–,")
-    words = text.split()
-    if not 1 <= len(words) <= 5 or len(text) > 40:
-        return ""
-    if all(word[0].isupper() and word.replace(".", "").isalpha() for word in words):
-        return text
+    for candidate in (text, re.split(r"\s[-–]\s|,\s", text)[0]):
+        words = candidate.split()
+        if 1 <= len(words) <= 5 and len(candidate) <= 40 and all(
+                word[0].isupper() and word.replace(".", "").isalpha() for word in words):
+            if candidate.isupper() and len(candidate.replace(" ", "")) > 5:
+                candidate = candidate.title()  # "HOÀNG TÙNG" -> "Hoàng Tùng"; "PV" stays
+            return candidate
     return ""
 
 

@@ -9,6 +9,7 @@ Portals write the range in many ways; all of these are read:
     (ngày 29/12 đến ngày 04/01/2026)             start in the previous year
     (từ ngày 14 đến ngày 20/12/2020)             start day only: the end's month
     (từ ngày 14 tháng 12 đến ngày 20 tháng 12 năm 2020)
+    tuần 51/2020, tuần 53 năm 2020                 an ISO week number
 
 A range is accepted only if both dates exist and it spans 0 to 31 days (the
 content format's limit), so a stray "2020 - 2025" is never taken for a week.
@@ -43,13 +44,23 @@ RANGE_RE = re.compile(
 )
 
 
+WEEK_NUMBER_RE = re.compile(r"\btuần\s+(?:thứ\s+|số\s+)?(\d{1,2})\s*(?:/|-|năm)\s*(\d{4})\b", re.IGNORECASE)
+
+
 def parse_week_range(text: str) -> tuple[dt.date, dt.date] | None:
-    """The first plausible (start, end) range in `text`, or None."""
+    """The first plausible (start, end) range in `text`, else an ISO week number
+    ("tuần 51/2020", "tuần 51 năm 2020": Monday to Sunday), else None."""
     text = unicodedata.normalize("NFC", text)
     for match in RANGE_RE.finditer(text):
         found = _resolve(match)
         if found:
             return found
+    for match in WEEK_NUMBER_RE.finditer(text):
+        try:
+            monday = dt.date.fromisocalendar(int(match.group(2)), int(match.group(1)), 1)
+        except ValueError:
+            continue
+        return monday, monday + dt.timedelta(days=6)
     return None
 
 
