@@ -5,14 +5,16 @@ digests are always written:
 
 - the title is the first line that carries the week range (a range split off
   onto its own "(ngày … đến ngày …)" line is joined back to the line before);
-  what comes before it is site chrome (skip links, slogans) and is dropped;
+  what comes before it is site chrome (skip links, slogans) and is dropped,
+  and so is everything from "Tin liên quan" or the page footer on;
 - a heading is a short line with no final punctuation, starting with a capital
   or a digit, followed by body text; a body paragraph is anything else;
 - the same heading twice in a row (an image caption repeating it) is kept once;
 - the last line, when it is a short personal name, is the byline.
 
-Lines that fit nowhere are kept as paragraphs (never silently lost) and
-reported in `notes` so a person can check them.
+Lines that fit nowhere are kept as paragraphs (never silently lost); they, and
+whatever was dropped that is not known chrome, are reported in `notes` so a
+person can check them.
 """
 
 from __future__ import annotations
