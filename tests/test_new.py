@@ -150,3 +150,9 @@ def test_a_fresh_skeleton_builds_with_drafts(site, build):
     except ValueError as exc:  # feedgen: "All strings must be XML compatible"
         pytest.xfail(f"bulletin/parse.py leaks Python-Markdown's placeholder for raw HTML into the summary: {exc}")
     assert (out / "digests" / "2021" / "2021-w01" / "index.html").exists()
+
+
+def test_a_missing_site_folder_is_a_usage_error(tmp_path):
+    result = CliRunner().invoke(main, ["new", "--source", str(tmp_path / "typo")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "typo").exists()

@@ -75,8 +75,10 @@ def import_one(path: Path, into: Path, config: SiteConfig, rules: TopicRules, fo
                written: dict[Path, Path]) -> tuple[Path, ImportResult, list[str]]:
     result, notes = read_input(path, rules)
     digest = result.digest
+    if not digest.title:
+        raise ImportFailed("has no text in it (an empty file, or a page without an article)")
     if not result.ok:
-        title = f' "{digest.title}"' if digest.title else ""
+        title = f' "{digest.title}"'
         raise ImportFailed(
             f"no week range found in the title{title}. The title must say the week it covers, e.g. "
             "\"(ngày 14/12 đến ngày 20/12/2020)\" or \"(từ ngày 12/01/2026 - 18/01/2026)\"; add it to the "

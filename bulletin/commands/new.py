@@ -109,7 +109,7 @@ def render_new_digest(monday: dt.date, config: SiteConfig) -> str:
 
 
 @click.command("new")
-@click.option("--source", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+@click.option("--source", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("."),
               help="the site folder, the one holding content/ (default: the current folder)")
 @click.option("--week", help="the ISO week to start, e.g. 2021-W01 (default: the week after the newest digest)")
 @click.option("--date", type=click.DateTime(formats=["%Y-%m-%d"]),
