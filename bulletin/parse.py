@@ -126,8 +126,8 @@ class ItemTreeprocessor(Treeprocessor):
             else:
                 lead.append(child)
         markers = 0
+        root.append(lead)  # even when empty: front-matter decisions link to #mo-dau
         if len(lead):
-            root.append(lead)
             citations, markers = self.link_citations(lead, markers)
             self.collector.lead_citations = citations
             first_paragraph = next((e for e in lead if e.tag == "p"), None)
@@ -237,7 +237,7 @@ class BodyParser:
         collector = self.collector
         collector.__init__()
         self.md.reset()
-        html = self.md.convert(body)
+        html = self.md.convert(body) or f'<div class="lead" id="{LEAD_ANCHOR}"></div>'  # blank body
         if not self.unsafe_html:
             html = sanitize(html)
         return ParsedBody(html, collector.lead_text, collector.lead_citations, collector.items)

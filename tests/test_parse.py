@@ -177,3 +177,9 @@ def test_parsing_is_a_pure_function_of_the_text():
     first = parse_body(BODY)
     parse_body("## Khác\n\nKế hoạch số 1/KH-UBND.\n")
     assert parse_body(BODY) == first, "the shared Markdown instance is reset between bodies"
+
+
+@pytest.mark.parametrize("body", ["", "\n\n", "## Mục đầu tiên\n\nx\n"])
+def test_the_lead_anchor_exists_even_without_a_lead(body):
+    """Front-matter decisions are mentioned at #mo-dau: the anchor must be there."""
+    assert f'id="{LEAD_ANCHOR}"' in parse_body(body).html
