@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bulletin.check import check_links
-from conftest import write_files
+from conftest import digest_md, write_files
 
 PAGE = '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>x</title>{head}</head><body>{body}</body></html>'
 
@@ -130,3 +130,21 @@ def test_percent_encoded_names_and_fragments_resolve(tiny):
     (tiny / "b.html").write_text(page('<a href="%C4%91%E1%BA%A5t%20%C4%91ai/index.html#m%E1%BB%A5c-1">x</a>'),
                                  encoding="utf-8")
     assert check_links(tiny) == []
+
+
+def test_front_matter_decisions_of_a_digest_without_a_lead_link_to_an_existing_anchor(make_site, build):
+    """They are mentioned at the lead's anchor (#mo-dau), which must exist even with no lead."""
+    refs = '\n  - {ref: "2655/QĐ-UBND", date: 2020-12-18, title: "Quy chế phối hợp"}'
+    site = make_site({
+        "content/a.md": digest_md("Không mở đầu", "2020-12-14", "2020-12-20", "## Mục\n\nNội dung.", decisions=refs),
+        "content/b.md": digest_md("Thân trống", "2020-12-21", "2020-12-27", "", decisions=refs.replace("2655", "2700")),
+    })
+    output = build(site)
+    assert check_links(output) == []
+    assert (output / "decisions/2020/qd-ubnd-2700-2020/index.html").is_file()
+
+
+def test_a_digest_without_neighbours_has_no_empty_navigation(make_site, build):
+    output = build(make_site({"content/a.md": digest_md("Một", "2020-12-14", "2020-12-20", "## Mục\n\nx")}))
+    html = (output / "digests/a/index.html").read_text(encoding="utf-8")
+    assert 'class="digest-nav"' not in html
