@@ -31,7 +31,7 @@ from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site
 from .render import BUILTIN_TEMPLATES, Renderer
 from .search import search_files
 from .sources import load_sources, scan
-from .state import BuildState, digest_of
+from .state import BodyStore, BuildState, digest_of
 from .write import OutputWriter, state_dir
 
 BUILTIN_STATIC = Path(__file__).parent / "theme" / "static"
@@ -89,8 +89,9 @@ class _PageRenderer:
         results = []
         for page, fingerprint in pages:
             env.recorder = set()
+            context = {**page.context, **page.late()} if page.late else page.context
             try:
-                data = self.renderer.render(page.template, page.url, page.context).encode("utf-8")
+                data = self.renderer.render(page.template, page.url, context).encode("utf-8")
                 recorded = env.recorded_keys()
             finally:
                 env.recorder = None
@@ -210,6 +211,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         raise BuildError(loaded.errors)
     clock.lap("load and parse")
     site = build_index(list(zip(loaded.digests, loaded.bodies)), config)
+    bodies = _keep_bodies_out_of_memory(db, loaded)
 
     years = decision_years(site)
     types = decision_types(years)
@@ -227,7 +229,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     produced: dict[str, tuple[str, str]] = {}
     unchanged_pages: set[str] = set()
     page_count = 0
-    for page in site_pages(site, config.per_page, config.items_per_page, years, types):
+    for page in site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html):
         page_count += 1
         fingerprint = digest_of(repr((chrome_fingerprint,
                                       templates_fingerprint(renderer.env, page.template, template_cache),
@@ -259,12 +261,12 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         writer.abort()
         raise
     db.save(sources=loaded.records, removed_sources=loaded.removed,
-            parsed=loaded.parsed, objects=objects, old_objects=old_objects,
+            parsed={}, objects=objects, old_objects=old_objects,
             outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
                   "pages": str(len(produced)), "digests": str(len(site.digests))})
-    if loaded.parsed or loaded.removed:
+    if loaded.changed or loaded.removed:
         db.prune_parsed({s.body_key for s in loaded.digests})
     writer.finish()
     clock.lap("state")
@@ -298,6 +300,17 @@ def _inputs_signature(source_dir: Path, content_files, env_fingerprint: str) -> 
                 stat = os.stat(os.path.join(folder, name))
                 digest.update(f"{kind}\0{folder}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:
+    """Digest HTML is read back when its page renders; the model keeps items, not bodies."""
+    if db.path is None:
+        return BodyStore(None, {d.body_key: b.html for d, b in zip(loaded.digests, loaded.bodies)})
+    db.save_parsed(loaded.parsed)
+    loaded.parsed = {}
+    for body in loaded.bodies:
+        body.html = ""
+    return BodyStore(db.path)
 
 
 def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str]

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from markupsafe import Markup
 
 from . import urls
 from .citations import TYPE_NAMES
-from .model import Decision, Site
+from .model import Decision, Digest, Site
 from .parse import PLACEHOLDER_RE
 from .slugs import slugify
 
@@ -42,6 +42,7 @@ class Page:
     url: str
     template: str
     context: dict
+    late: Callable[[], dict] | None = None  # context computed only when the page is rendered
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,21 +121,23 @@ def decision_types(years: list[DecisionYear]) -> list[DecisionType]:
     return sorted(totals.values(), key=lambda t: (-len(t.decisions), t.type))
 
 
+def _digest_body(digest: Digest, body_html: Callable[[Digest], str]) -> Callable[[], dict]:
+    return lambda: {"body": link_citations(body_html(digest), digest.link_targets, urls.root_of(digest.url))}
+
+
 def link_citations(html: str, targets: dict[int, str], root: str) -> Markup:
     """Fill the citation placeholders of a parsed body with links relative to the page."""
     return Markup(PLACEHOLDER_RE.sub(lambda m: root + targets[int(m.group(1))], html))
 
 
-def site_pages(site: Site, per_page: int, items_per_page: int,
-               years: list[DecisionYear], types: list[DecisionType]) -> Iterator[Page]:
-    """Every page of the site; `years`/`types` from decision_years()/decision_types()."""
+def site_pages(site: Site, per_page: int, items_per_page: int, years: list[DecisionYear],
+               types: list[DecisionType], body_html: Callable[[Digest], str]) -> Iterator[Page]:
+    """Every page of the site; `years`/`types` from decision_years()/decision_types();
+    `body_html(digest)` gives a digest's parsed HTML (kept out of memory on big builds)."""
     for digests, pagination in paginate(site.digests, per_page, urls.HOME):
         yield Page(pagination.url(pagination.number), "home.html", {"digests": digests, "pagination": pagination})
     for digest in site.digests:
-        yield Page(digest.url, "digest.html", {
-            "digest": digest,
-            "body": link_citations(digest.body.html, digest.link_targets, urls.root_of(digest.url)),
-        })
+        yield Page(digest.url, "digest.html", {"digest": digest}, late=_digest_body(digest, body_html))
     yield Page(urls.ARCHIVE, "archive.html", {"years": site.years})
     for year in site.years:
         yield Page(year.url, "archive_year.html", {"year": year})

@@ -19,6 +19,7 @@ changed; it is written only when its bytes changed.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sqlite3
 from pathlib import Path
@@ -41,6 +42,7 @@ def digest_of(data: bytes) -> str:
 class BuildState:
     def __init__(self, path: Path | None):
         """`path=None` keeps the state in memory only (for `check`)."""
+        self.path = path
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
@@ -124,8 +126,38 @@ class BuildState:
             db.execute("ROLLBACK")
             raise
 
+    def save_parsed(self, parsed: dict[str, bytes]) -> None:
+        """Store fresh parse results at once: valid whatever happens to the rest of the build."""
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", parsed.items())
+        self.db.execute("COMMIT")
+
     def prune_parsed(self, live: set[str]) -> None:
         """Drop parse results no digest uses any more (keeps the cache bounded)."""
         stale = [h for (h,) in self.db.execute("SELECT hash FROM parsed") if h not in live]
         if stale:
             self.db.executemany("DELETE FROM parsed WHERE hash = ?", ((h,) for h in stale))
+
+
+class BodyStore:
+    """Digests' parsed HTML, kept out of memory: read from the state when a page needs it.
+
+    Each process (render workers are forked) opens its own read-only connection.
+    Without a state file (`check`), the HTML stays in memory.
+    """
+
+    def __init__(self, path: Path | None, memory: dict[str, str] | None = None):
+        self.path = path
+        self.memory = memory or {}
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def html(self, digest) -> str:
+        key = digest.source.body_key
+        if key in self.memory:
+            return self.memory[key]
+        if self._pid != os.getpid():
+            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            self._pid = os.getpid()
+        row = self._db.execute("SELECT body FROM parsed WHERE hash = ?", (key,)).fetchone()
+        return pickle.loads(row[0]).html
