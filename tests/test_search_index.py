@@ -15,7 +15,7 @@ import pytest
 
 from bulletin.build import load_site
 from bulletin.search import search_files
-from bulletin.search.fold import fold, terms, tokens, variant
+from bulletin.search.fold import fold, term, terms, tokens, variant
 from bulletin.search.index import (CHUNK_DECISIONS, CHUNK_ITEMS, DEC_HEAD, ITEM_BODY, ITEM_HEAD, collect,
                                    decode_ids, encode_ids, js_literal, js_order, script)
 
@@ -77,6 +77,11 @@ def payload(data: bytes):
 ])
 def test_fold(text, folded):
     assert fold(text) == folded
+
+
+def test_terms_drop_leading_zeros_of_numbers():
+    assert [term(t) for t in ["05", "0", "000", "2020", "05a", "０５"]] == ["5", "0", "0", "2020", "05a", "０５"]
+    assert terms("ngày 01/07/2020") == terms("ngay 1/7/2020") == ["ngay", "1", "7", "2020"]
 
 
 def test_variant_keeps_diacritics_lowercase_nfc():

@@ -4,10 +4,12 @@ A *token* is a maximal run of letters and digits (Unicode categories L* and N*)
 in the NFC text: "2610/QĐ-UBND" gives "2610", "QĐ", "UBND". Its *variant* is the
 token lowercased ("qđ"): the exact spelling, diacritics kept. Its *term* is the
 variant folded: decomposed (NFD), every nonspacing mark (category Mn) dropped and
-đ written d ("qd"). Matching uses terms, so "nong thon moi" finds "nông thôn mới"
-and "d" finds "đ"; ranking prefers variants equal to what the reader typed.
+đ written d ("qd"); a number loses its leading zeros ("05" → "5", as document
+numbers and dates are written either way). Matching uses terms, so "nong thon
+moi" finds "nông thôn mới" and "d" finds "đ"; ranking prefers variants equal to
+what the reader typed.
 
-search.js implements the same three functions (`tokens`, `variant`, `fold`)
+search.js implements the same four functions (`tokens`, `variant`, `fold`, `term`)
 with `/[\\p{L}\\p{N}]+/gu`, `toLowerCase()`, `normalize("NFD")` and
 `/\\p{Mn}/gu`; tests/test_search_browser.py runs both on the same strings.
 Python's `[^\\W_]` is exactly L* ∪ N* (checked over all code points for the
@@ -51,6 +53,14 @@ def fold(text: str) -> str:
     return folded
 
 
+def term(token: str) -> str:
+    """The folded form a token is matched on: fold, and "0042" → "42"."""
+    folded = fold(token)
+    if folded.isascii() and folded.isdigit():
+        return folded.lstrip("0") or "0"
+    return folded
+
+
 def tokens(text: str) -> list[str]:
     """The tokens of `text` as written (NFC), in order."""
     return TOKEN.findall(unicodedata.normalize("NFC", text))
@@ -58,4 +68,4 @@ def tokens(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """The folded terms of `text`, in order (what a query is matched on)."""
-    return [fold(t) for t in tokens(text)]
+    return [term(t) for t in tokens(text)]

@@ -42,7 +42,7 @@ from .. import urls
 from ..citations import TYPE_NAMES
 from ..i18n import Messages
 from ..model import Decision, Item, Site
-from .fold import TOKEN, fold
+from .fold import TOKEN, term
 
 FOLDER = "search/"
 MANIFEST = FOLDER + "manifest.js"
@@ -160,10 +160,10 @@ class _Tokeniser:
             out.append(v)
         return out
 
-    def fold(self, variant: str) -> str:
+    def term(self, variant: str) -> str:
         f = self.folded.get(variant)
         if f is None:
-            f = self.folded[variant] = fold(variant)
+            f = self.folded[variant] = term(variant)
         return f
 
     def segments(self, texts: Iterable[str]) -> tuple[set[str], set[str]]:
@@ -175,7 +175,7 @@ class _Tokeniser:
                 continue
             vs = self.variants(text)
             variants.update(vs)
-            fs = [self.fold(v) for v in vs]
+            fs = [self.term(v) for v in vs]
             pairs.update(a + " " + b for a, b in zip(fs, fs[1:]))
         return variants, pairs
 
@@ -190,13 +190,16 @@ def _nfc_lower(token: str) -> str:
 def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:
     """(label texts, description texts) a decision is found by."""
     head = [decision.label, f"{decision.number}/{decision.year}/{decision.type}-{decision.issuer}"]
-    body = [decision.type_name, decision.title or "", str(decision.year)]
+    body = [f"{decision.type_name} số {decision.number}", decision.title or "", str(decision.year)]
+    if decision.date:
+        body.append(f"ngày {decision.date.day}/{decision.date.month}/{decision.date.year}")
     return head, body
 
 
 def item_segments(item: Item) -> tuple[list[str], list[str]]:
-    """(heading, body texts): the body is the text and the labels of the documents it cites."""
-    return [item.heading], [item.text, *(d.label for d in item.decisions)]
+    """(heading, body texts): the body is the text and the documents it cites, written in full
+    ("Quyết định số 2610/QĐ-UBND"), so a reader's form of a citation finds the items too."""
+    return [item.heading], [item.text, *(f"{d.type_name} số {d.label}" for d in item.decisions)]
 
 
 @dataclass
@@ -277,14 +280,13 @@ def search_files(site: Site, config=None) -> Iterator[tuple[str, bytes]]:
     # Words: postings shards, then the dictionary that says how common each term is.
     by_term: dict[str, list[str]] = defaultdict(list)
     for variant in data.words.keys():
-        by_term[fold(variant)].append(variant)
-    terms = sorted(by_term, key=js_order)
+        by_term[term(variant)].append(variant)
     word_entries = []
     dictionary = []
-    for term in terms:
-        variants = sorted(by_term[term], key=lambda v: (-data.words.count(v), js_order(v)))
-        word_entries.append((term, [[v, *data.words.entry(v)] for v in variants]))
-        dictionary.append((term, sum(data.words.count(v) for v in variants)))
+    for key in sorted(by_term, key=js_order):
+        variants = sorted(by_term[key], key=lambda v: (-data.words.count(v), js_order(v)))
+        word_entries.append((key, [[v, *data.words.entry(v)] for v in variants]))
+        dictionary.append((key, sum(data.words.count(v) for v in variants)))
     manifest["u"] = []
     for first, name, payload in _shards("u", word_entries, SHARD_BYTES):
         manifest["u"].append([first, name, len(payload)])

@@ -8,7 +8,7 @@
  * text nodes (never innerHTML), highlighted words in <mark>.
  *
  * Folding must equal bulletin/search/fold.py: tokens are runs of \p{L}\p{N};
- * variant = lowercase NFC; term = variant, NFD, without \p{Mn}, đ → d.
+ * variant = lowercase NFC; term = variant, NFD, without \p{Mn}, đ → d, numbers without leading zeros.
  */
 (function () {
   "use strict";
@@ -23,6 +23,10 @@
   function fold(text) {
     return text.toLowerCase().normalize("NFD").replace(MARKS, "").replace(/đ/g, "d");
   }
+  function term(token) {
+    var folded = fold(token);
+    return /^[0-9]+$/.test(folded) ? folded.replace(/^0+/, "") || "0" : folded;
+  }
   function tokens(text) {
     return text.normalize("NFC").match(TOKEN) || [];
   }
@@ -36,7 +40,7 @@
     add: function (key, data) { store[key] = data; },
     loaded: [],
     // exposed for tests and the benchmark
-    fold: fold, variant: variant, tokens: tokens
+    fold: fold, variant: variant, tokens: tokens, term: term
   };
   window.__bulletinSearch = api;
 
@@ -121,7 +125,7 @@
       if (!words.length) continue;
       var group = { phrase: quoted || words.length > 1, quoted: quoted, slots: [] };
       for (var i = 0; i < words.length && slots.length < MAX_SLOTS; i++) {
-        var slot = { raw: variant(words[i]), term: fold(words[i]), prefix: false, group: group };
+        var slot = { raw: variant(words[i]), term: term(words[i]), prefix: false, group: group };
         slot.marked = slot.raw !== slot.term;  // typed with diacritics: exact spelling ranks first
         slots.push(slot);
         group.slots.push(slot);
@@ -267,7 +271,7 @@
     return scored.map(function (x) { return x[0]; });
   }
 
-  Engine.prototype.combine = function (q, perSlot, pairs, tests, kind) {
+  Engine.prototype.combine = function (q, perSlot, pairs, tests, kind, relax) {
     var scoresKey = kind === "i" ? "items" : "decisions", idsKey = kind === "i" ? "itemIds" : "decisionIds";
     var test = kind === "i" ? tests.items : tests.decisions;
     var n = kind === "i" ? this.nItems : this.nDecisions;
@@ -292,23 +296,37 @@
       }
       if (ok && test(doc)) scored.push([doc, total]);
     }
-    if (!scored.length && perSlot.length > 1) {
-      // Nothing has every word: rank what has most of them (quoted phrases still required).
+    if (relax && !scored.length && q.groups.length > 1) {
+      // Nothing has every word: rank what has most of the query's groups (a word, a quoted
+      // phrase or a code like 2610/QĐ-UBND), each group whole.
       relaxed = true;
-      var best = new Map();
+      var groups = q.groups.map(function (g) {
+        return {
+          slots: g.slots.map(function (slot) { return perSlot[q.slots.indexOf(slot)]; }),
+          pairs: pairs.filter(function (pair) { return pair.required && pair.a.group === g; })
+        };
+      });
+      var seen = new Uint8Array(n);
       perSlot.forEach(function (slotScores) {
         var ids = slotScores[idsKey];
         for (var j = 0; j < ids.length; j++) {
-          var d = ids[j], prev = best.get(d) || 0;
-          best.set(d, prev + 100 + slotScores[scoresKey][d]);
+          var d = ids[j];
+          if (seen[d]) continue;
+          seen[d] = 1;
+          var whole = 0, sum = 0;
+          groups.forEach(function (g) {
+            var score = 0;
+            for (var a = 0; a < g.slots.length; a++) {
+              var v = g.slots[a][scoresKey][d];
+              if (!v) return;
+              score += v;
+            }
+            for (var b = 0; b < g.pairs.length; b++) if (!g.pairs[b].flags[scoresKey][d]) return;
+            whole++;
+            sum += score;
+          });
+          if (whole && test(d)) scored.push([d, whole * 100 + sum]);
         }
-      });
-      best.forEach(function (total, d) {
-        for (var p2 = 0; p2 < pairs.length; p2++) {
-          var f = pairs[p2].flags[scoresKey][d];
-          if (pairs[p2].required && pairs[p2].a.group.quoted && !f) return;
-        }
-        if (test(d)) scored.push([d, total]);
       });
     }
     return { ids: rank(scored), relaxed: relaxed };
@@ -325,9 +343,13 @@
     return Promise.all([Promise.all(slotWork), Promise.all(pairWork), this.filterTests(filters)])
       .then(function (done) {
         var perSlot = done[0], pairs = done[1], tests = done[2];
-        var items = self.combine(q, perSlot, pairs, tests, "i");
-        var decisions = self.combine(q, perSlot, pairs, tests, "x");
-        return { items: items.ids, decisions: decisions.ids, relaxed: items.relaxed && decisions.relaxed };
+        var items = self.combine(q, perSlot, pairs, tests, "i", false);
+        var decisions = self.combine(q, perSlot, pairs, tests, "x", false);
+        if (!items.ids.length && !decisions.ids.length) {
+          items = self.combine(q, perSlot, pairs, tests, "i", true);
+          decisions = self.combine(q, perSlot, pairs, tests, "x", true);
+        }
+        return { items: items.ids, decisions: decisions.ids, relaxed: items.relaxed };
       });
   };
 
@@ -335,7 +357,7 @@
     if (!q.slots.length) return [];
     var out = [];
     this.m.topics.forEach(function (topic, index) {
-      var words = tokens(topic[0]).map(fold);
+      var words = tokens(topic[0]).map(term);
       var all = q.slots.every(function (slot) {
         return words.some(function (w) { return slot.prefix ? w.startsWith(slot.term) : w === slot.term; });
       });
@@ -357,13 +379,13 @@
   function matches(text, match) {
     var out = [], re = new RegExp(TOKEN.source, "gu"), m;
     while ((m = re.exec(text))) {
-      var slot = match(fold(m[0]));
+      var slot = match(term(m[0]));
       if (slot >= 0) out.push([m.index, m.index + m[0].length, slot]);
     }
     return out;
   }
   function phraseIn(text, group) {
-    var terms = tokens(text).map(fold), want = group.slots;
+    var terms = tokens(text).map(term), want = group.slots;
     outer: for (var i = 0; i + want.length <= terms.length; i++) {
       for (var j = 0; j < want.length; j++) {
         var t = terms[i + j], s = want[j];
