@@ -16,6 +16,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
@@ -30,6 +31,7 @@ from .model import Site
 from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site_pages
 from .render import BUILTIN_TEMPLATES, Renderer
 from .search import search_files
+from .search.index import SCRIPT as SEARCH_SCRIPT
 from .sources import load_sources, scan
 from .state import BodyStore, BuildState, digest_of
 from .write import OutputWriter, state_dir
@@ -248,7 +250,13 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         deps = {r.url: r.deps for r in rendered}
         for r in rendered:
             produced[r.url] = (r.hash, r.fingerprint)
-        for rel, data in _other_files(site, config, source_dir, list(produced)):
+        # The data files and the search index are functions of the model alone: when no
+        # object changed (a template or static edit), last build's files still hold.
+        model_signature = digest_of(repr(sorted(objects.items())).encode())
+        model_unchanged = model_signature == db.meta("model")
+        if model_unchanged:
+            produced.update((p, v) for p, v in old_outputs.items() if _from_model(p) and p not in produced)
+        for rel, data in _other_files(site, config, source_dir, list(produced), not model_unchanged):
             digest = digest_of(data)
             if old_outputs.get(rel, ("",))[0] != digest:
                 writer.stage(rel, data)
@@ -264,7 +272,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
             parsed={}, objects=objects, old_objects=old_objects,
             outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
             removed_outputs=removed, deps=deps,
-            meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
+            meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs, "model": model_signature,
                   "pages": str(len(produced)), "digests": str(len(site.digests))})
     if loaded.changed or loaded.removed:
         db.prune_parsed({s.body_key for s in loaded.digests})
@@ -313,10 +321,17 @@ def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:
     return BodyStore(db.path)
 
 
-def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str]
-                 ) -> Iterator[tuple[str, bytes]]:
-    yield from data_files(site)
-    yield from search_files(site, config)
+def _from_model(path: str) -> bool:
+    """Outputs made from the model alone (data files, search index), not from templates."""
+    return path.startswith(("data/", "search/")) and path not in (urls.SEARCH, SEARCH_SCRIPT)
+
+
+def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str],
+                 model_changed: bool) -> Iterator[tuple[str, bytes]]:
+    if model_changed:
+        yield from data_files(site)
+        yield from (f for f in search_files(site, config) if _from_model(f[0]))
+    yield SEARCH_SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()
     yield urls.FEED, atom_feed(site, config)
     if config.base_url:
         yield from sitemap_files([u for u in page_urls if u.endswith(".html")], config.base_url)
