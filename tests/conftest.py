@@ -155,9 +155,13 @@ def _no_browser(reason: str):
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium (Debian's) for the whole session, through Playwright."""
+    """One headless Chromium (Debian's) through Playwright, shared by a module's tests.
+
+    Module-scoped rather than session-scoped: Playwright's sync API allows one running
+    instance per thread, so a session-wide one would break any module that starts its
+    own (tests/test_search_browser.py does). Launching costs about a second per module."""
     if not os.path.exists(CHROMIUM):
         _no_browser(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
