@@ -13,6 +13,7 @@ read (an undated citation takes its year from other digests).
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 import xml.etree.ElementTree as etree
 
@@ -32,6 +33,10 @@ PLACEHOLDER = "\ue000{}\ue001"
 PLACEHOLDER_RE = re.compile("\ue000(\\d+)\ue001")
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[^\W\d_a-zđ])", re.UNICODE)
 MAX_SENTENCE = 400
+# Python-Markdown leaves placeholders (STX … ETX) in the tree for raw HTML and footnote
+# marks; plain text (headings, leads, snippets, the feed) must not carry them.
+RAW_HTML_RE = re.compile("\x02wzxhzdk:(\\d+)\x03")
+MARKDOWN_PLACEHOLDER_RE = re.compile("\x02[^\x02\x03]{0,40}\x03")
 
 SAFE_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -132,10 +137,10 @@ class ItemTreeprocessor(Treeprocessor):
             self.collector.lead_citations = citations
             first_paragraph = next((e for e in lead if e.tag == "p"), None)
             if first_paragraph is not None:
-                self.collector.lead_text = " ".join("".join(first_paragraph.itertext()).split())
+                self.collector.lead_text = " ".join(self._plain("".join(first_paragraph.itertext())).split())
         for heading, blocks in sections:
             topics = split_topics(heading.attrib.pop("topics", ""))
-            heading_text = " ".join("".join(heading.itertext()).split())
+            heading_text = " ".join(self._plain("".join(heading.itertext())).split())
             anchor = heading.attrib.pop("id", None)
             anchor = anchors.claim(anchor or heading_text)
             section = etree.SubElement(root, "section", {"class": "item", "id": anchor})
@@ -143,8 +148,24 @@ class ItemTreeprocessor(Treeprocessor):
             section.extend(blocks)
             citations, markers = self.link_citations(section, markers)
             heading_html = self._inner_html(heading)
-            text = " ".join(" ".join("".join(b.itertext()) for b in blocks).split())
+            text = " ".join(self._plain(" ".join("".join(b.itertext()) for b in blocks)).split())
             self.collector.items.append(ParsedItem(heading_text, heading_html, anchor, topics, text, citations))
+
+    def _plain(self, text: str) -> str:
+        """Text with Markdown's placeholders replaced: raw HTML by its text, other marks by nothing."""
+        if "\x02" not in text:
+            return text
+        blocks = self.md.htmlStash.rawHtmlBlocks
+
+        def raw_text(match: re.Match) -> str:
+            index = int(match.group(1))
+            if index >= len(blocks):
+                return ""
+            raw = blocks[index]
+            raw = raw if isinstance(raw, str) else etree.tostring(raw, encoding="unicode", method="html")
+            return htmllib.unescape(nh3.clean(raw, tags=set(), strip_comments=True))
+
+        return MARKDOWN_PLACEHOLDER_RE.sub("", RAW_HTML_RE.sub(raw_text, text))
 
     def _inner_html(self, element: etree.Element) -> str:
         html = etree.tostring(element, encoding="unicode", method="html")
@@ -175,7 +196,8 @@ class ItemTreeprocessor(Treeprocessor):
                         linked.setdefault(index, []).append((citation.start - offset, citation.end - offset, marker))
                         break
                 found.append(CitedDocument(citation.type, citation.number, citation.issuer, citation.date,
-                                           citation.year, sentence_around(full, citation.start, citation.end),
+                                           citation.year,
+                                           " ".join(self._plain(sentence_around(full, citation.start, citation.end)).split()),
                                            marker))
             parents = {child: parent for parent in block.iter() for child in parent} if linked else {}
             for index, spans in linked.items():
@@ -237,7 +259,14 @@ class BodyParser:
         collector = self.collector
         collector.__init__()
         self.md.reset()
-        html = self.md.convert(body) or f'<div class="lead" id="{LEAD_ANCHOR}"></div>'  # blank body
+        try:
+            html = self.md.convert(body) or f'<div class="lead" id="{LEAD_ANCHOR}"></div>'  # blank body
+        except RecursionError:
+            # Nesting deeper than Python-Markdown can follow (load.py refuses the usual shapes
+            # of it with a clear error): keep the text, readable and escaped, as the lead.
+            collector.__init__()
+            self.md.reset()
+            html = f'<div class="lead" id="{LEAD_ANCHOR}"><pre>{htmllib.escape(body)}</pre></div>'
         if not self.unsafe_html:
             html = sanitize(html)
         return ParsedBody(html, collector.lead_text, collector.lead_citations, collector.items)
