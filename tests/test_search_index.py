@@ -106,6 +106,18 @@ def test_token_class_is_letters_and_digits_exactly():
         assert bool(pattern.fullmatch(ch)) == (unicodedata.category(ch)[0] in "LN"), hex(cp)
 
 
+def test_the_indexer_tokenises_like_tokens_and_variant():
+    from bulletin.search.index import _Tokeniser
+
+    rng = random.Random(11)
+    alphabet = "aăâđĐÊôƠưİIıΣσς ﬁẞß  -/.,0123456789" + unicodedata.normalize("NFD", "ấệờ") + "\u0301\u0323"
+    texts = ["İstanbul ĐẤT đai", "ΣΑΣ ΟΔΟΣ", unicodedata.normalize("NFD", "Nông thôn MỚI")]
+    texts += ["".join(rng.choice(alphabet) for _ in range(30)) for _ in range(300)]
+    tok = _Tokeniser()
+    for text in texts:
+        assert tok.variants(text) == [variant(t) for t in tokens(text)], text
+
+
 # -- postings coding ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("ids", [[], [0], [5], [0, 1, 2, 3], [31, 32, 33], [1, 1000, 70000, 70001, 2_000_000],

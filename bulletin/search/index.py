@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import unicodedata
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from .. import urls
 from ..citations import TYPE_NAMES
 from ..i18n import Messages
 from ..model import Decision, Item, Site
-from .fold import TOKEN, term
+from .fold import TOKEN, term, variant
 
 FOLDER = "search/"
 MANIFEST = FOLDER + "manifest.js"
@@ -121,11 +122,13 @@ class _Postings:
 
     def add(self, kind: int, keys: Iterable[str], doc: int) -> None:
         table = self.fields[kind]
+        get = table.get
         for key in keys:
-            ids = table.get(key)
+            ids = get(key)
             if ids is None:
-                ids = table[key] = array("I")
-            ids.append(doc)
+                table[key] = array("I", (doc,))
+            else:
+                ids.append(doc)
 
     def keys(self) -> set[str]:
         found: set[str] = set()
@@ -143,28 +146,38 @@ class _Postings:
         return sum(len(t.get(key, ())) for t in self.fields)
 
 
+class _Terms(dict):
+    """variant → term, computed once per variant."""
+
+    def __missing__(self, variant: str) -> str:
+        value = self[variant] = term(variant)
+        return value
+
+
 class _Tokeniser:
     """Variants and folded terms of texts, with per-token caches (the vocabulary is small)."""
 
     def __init__(self) -> None:
         self.lower: dict[str, str] = {}
-        self.folded: dict[str, str] = {}
+        self.terms = _Terms()
 
     def variants(self, text: str) -> list[str]:
+        """`[variant(t) for t in tokens(text)]`, fast: lowering the whole (NFC) text gives
+        the same tokens when no character lowercases to several (case mappings keep L/N) and no
+        capital sigma depends on its neighbours (final σ/ς, the one contextual mapping)."""
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        lowered = text.lower()
+        if len(lowered) == len(text) and "Σ" not in text and unicodedata.is_normalized("NFC", lowered):
+            return TOKEN.findall(lowered)
         lower = self.lower
         out = []
         for token in TOKEN.findall(text):
             v = lower.get(token)
             if v is None:
-                v = lower[token] = _nfc_lower(token)
+                v = lower[token] = variant(token)
             out.append(v)
         return out
-
-    def term(self, variant: str) -> str:
-        f = self.folded.get(variant)
-        if f is None:
-            f = self.folded[variant] = term(variant)
-        return f
 
     def segments(self, texts: Iterable[str]) -> tuple[set[str], set[str]]:
         """(variants, folded pairs) of some texts; pairs never cross from one text to the next."""
@@ -175,16 +188,9 @@ class _Tokeniser:
                 continue
             vs = self.variants(text)
             variants.update(vs)
-            fs = [self.term(v) for v in vs]
-            pairs.update(a + " " + b for a, b in zip(fs, fs[1:]))
+            fs = list(map(self.terms.__getitem__, vs))
+            pairs.update(map(" ".join, zip(fs, fs[1:])))
         return variants, pairs
-
-
-def _nfc_lower(token: str) -> str:
-    import unicodedata
-
-    lowered = token.lower()
-    return lowered if unicodedata.is_normalized("NFC", lowered) else unicodedata.normalize("NFC", lowered)
 
 
 def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:

@@ -156,6 +156,7 @@
         return has(data, slot.term) ? [{ term: slot.term, rows: data[slot.term] }] : [];
       });
     }
+    load(m.u[shardIndex(m.u, slot.term)][1]).catch(function () {});  // likely needed: fetch it meanwhile
     return loadAll(shardSpan(m.t, slot.term, 6).map(function (s) { return s[1]; })).then(function (dicts) {
       var found = [];
       dicts.forEach(function (dict) {
@@ -438,7 +439,7 @@
   }
 
   // ---- the page ----------------------------------------------------------------------
-  var PAGE = 20, DECISION_PAGE = 5;
+  var PAGE = 10, PAGE_MORE = 20, DECISION_PAGE = 5;
 
   function format(template, values) {
     return template.replace(/\{(\w+)\}/g, function (all, name) { return has(values, name) ? String(values[name]) : all; });
@@ -459,7 +460,8 @@
     this.results = document.getElementById("search-results");
     this.filters = { topic: null, type: null, year: null };
     this.sequence = 0;
-    this.timer = 0;
+    this.busy = false;
+    this.queued = false;
     this.root = "../";
   }
 
@@ -547,10 +549,15 @@
     if (year) this.filters.year = parseInt(year, 10);
   };
 
+  // Results follow the typing: a search starts at once when none is running; keys pressed
+  // during one are coalesced into a single search for the latest text when it ends.
   Page.prototype.schedule = function () {
-    var self = this;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(function () { self.run(true); }, 60);
+    if (this.busy) { this.queued = true; return; }
+    this.run(true);
+  };
+  Page.prototype.idle = function () {
+    this.busy = false;
+    if (this.queued) { this.queued = false; this.run(true); }
   };
 
   Page.prototype.updateUrl = function (text) {
@@ -566,8 +573,8 @@
   };
 
   Page.prototype.run = function (updateUrl) {
-    clearTimeout(this.timer);
     var self = this, text = this.input.value, sequence = ++this.sequence;
+    this.queued = false;
     var started = performance.now();
     if (updateUrl) this.updateUrl(text.trim());
     var q = parse(text);
@@ -578,14 +585,17 @@
       api.last = { query: text, ms: performance.now() - started, items: 0, decisions: 0 };
       return Promise.resolve();
     }
+    this.busy = true;
     this.results.setAttribute("aria-busy", "true");
     return this.engine.search(q, this.filters).then(function (found) {
       if (sequence !== self.sequence) return null;
       found.topics = filtered ? [] : self.engine.topics(q);
+      var searched = performance.now();
       return self.render(q, found, sequence).then(function () {
         if (sequence !== self.sequence) return;
-        api.last = { query: text, ms: performance.now() - started, items: found.items.length,
-                     decisions: found.decisions.length, topics: found.topics.length };
+        var now = performance.now();
+        api.last = { query: text, ms: now - started, searchMs: searched - started, renderMs: now - searched,
+                     items: found.items.length, decisions: found.decisions.length, topics: found.topics.length };
       });
     }).catch(function (error) {
       if (sequence !== self.sequence) return;
@@ -594,6 +604,7 @@
       if (window.console) console.error(error);
     }).then(function () {
       if (sequence === self.sequence) self.results.removeAttribute("aria-busy");
+      self.idle();
     });
   };
 
@@ -684,7 +695,7 @@
       st.next += batch.length;
       if (st.next < ids.length) {
         self.moreButton(st.list, format(self.s.more, { n: ids.length - st.next }), function () {
-          self.moreItems(PAGE, self.sequence).then(function (li) { if (li) li.querySelector("a").focus(); });
+          self.moreItems(PAGE_MORE, self.sequence).then(function (li) { if (li) li.querySelector("a").focus(); });
         });
       }
       return firstNew;
@@ -752,7 +763,7 @@
       st.next += batch.length;
       if (st.next < ids.length) {
         self.moreButton(st.list, format(self.s.more, { n: ids.length - st.next }), function () {
-          self.moreDecisions(PAGE, self.sequence).then(function (li) { if (li) li.querySelector("a").focus(); });
+          self.moreDecisions(PAGE_MORE, self.sequence).then(function (li) { if (li) li.querySelector("a").focus(); });
         });
       }
       return firstNew;
