@@ -6,6 +6,8 @@ import datetime as dt
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bulletin.parse import LEAD_ANCHOR, PLACEHOLDER_RE, parse_body
 
@@ -183,3 +185,27 @@ def test_parsing_is_a_pure_function_of_the_text():
 def test_the_lead_anchor_exists_even_without_a_lead(body):
     """Front-matter decisions are mentioned at #mo-dau: the anchor must be there."""
     assert f'id="{LEAD_ANCHOR}"' in parse_body(body).html
+
+
+_pieces = st.sampled_from([
+    "\n\n## Mục {topics=\"Đất đai\"}\n\n", "\n\n## Đất đai\n\n", "\n\n### Tiểu mục\n\n", "\n\n- ", "\n\n> ",
+    "Quyết định số 2610/QĐ-UBND ngày 15/12/2020", "(số 199/KH-UBND)", "thửa đất số 156", "Kế hoạch số 119-KH/TU",
+    "`Công văn số 1/UBND-VP`", "[liên kết](https://x.vn)", "**đậm**", "<b>thô</b>", "<script>x()</script>", ". ",
+    "; ", " và ", "\n", "Câu văn tiếng Việt", "2.510,28 ha", "|a|b|\n|-|-|\n|1|2|\n", "\ue000", "&amp;", "{#x}",
+])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(_pieces, st.text(max_size=20)), max_size=25))
+def test_any_body_parses_with_valid_anchors_and_consistent_placeholders(pieces):
+    from bulletin.load import RESERVED_CHARS  # the loader strips the placeholder characters first
+
+    body = "".join(pieces).translate(RESERVED_CHARS)
+    parsed = parse_body(body)
+    anchors = [i.anchor for i in parsed.items]
+    assert len(set(anchors)) == len(anchors) and LEAD_ANCHOR not in anchors
+    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", a) for a in anchors)
+    markers = [int(m) for m in PLACEHOLDER_RE.findall(parsed.html)]
+    cited = [c.marker for c in parsed.lead_citations + [c for i in parsed.items for c in i.citations]]
+    assert markers == [m for m in cited if m >= 0] == list(range(len(markers)))
+    assert "<script" not in parsed.html
