@@ -111,8 +111,14 @@ def test_seed_markdown_has_no_chrome_and_parses(imported):
     assert text.count("## Họp Chủ tịch, các Phó Chủ tịch UBND tỉnh") == 1  # the caption twin is gone
     _, front, body = text.split("---\n", 2)
     data = yaml.safe_load(front)
+    origin = {"source": data.pop("source", None), "source_url": data.pop("source_url", None)}
     assert data == {"title": TITLE, "week_start": D(2020, 12, 14), "week_end": D(2020, 12, 20),
                     "issuer": "UBND tỉnh Lạng Sơn", "author": "Hoàng Tùng"}
+    if imported.digest.source_url:  # the HTML page says where it was published
+        assert origin == {"source": "Cổng thông tin điện tử tỉnh Lạng Sơn",
+                          "source_url": "https://portal.example/chi-dao-dieu-hanh/tuan-51-2020"}
+    else:
+        assert origin == {"source": None, "source_url": None}
     parsed = parse_body(body, False)
     assert [item.heading for item in parsed.items] == HEADINGS
     assert parsed.lead_text.startswith("Giao chỉ tiêu")

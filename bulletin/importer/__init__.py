@@ -55,9 +55,13 @@ def import_text(text: str, rules: TopicRules | None = None) -> ImportResult:
 
 
 def import_html(markup: str | bytes, rules: TopicRules | None = None) -> ImportResult:
-    from .html import lines_from_html  # BeautifulSoup loads only when a page is imported
+    from .html import read_page  # BeautifulSoup loads only when a page is imported
 
-    return _finish(digest_from_lines(lines_from_html(markup)), rules)
+    lines, origin = read_page(markup)
+    digest = digest_from_lines(lines)
+    digest.source = digest.source or origin.get("source", "")
+    digest.source_url = origin.get("source_url", "")
+    return _finish(digest, rules)
 
 
 def _finish(digest: ImportedDigest, rules: TopicRules | None) -> ImportResult:

@@ -16,7 +16,8 @@ many of them. Instead (a small "readability"):
 Entities are decoded by the parser; <br> and block elements end lines. What
 the markup says is passed on as hints: a line all bold (or an <h2>–<h6>) may be
 a heading, a bold lead-in ending with ":" is split off as one, a <figcaption>
-or an all-italic line is an image caption.
+or an all-italic line is an image caption. The site's name (og:site_name, or
+the <title> after " | ") and canonical address become `source`/`source_url`.
 """
 
 from __future__ import annotations
@@ -50,8 +51,28 @@ def make_soup(markup: str | bytes) -> BeautifulSoup:
         return BeautifulSoup(markup, "html.parser")
 
 
-def lines_from_html(markup: str | bytes) -> list[Line]:
+def read_page(markup: str | bytes) -> tuple[list[Line], dict[str, str]]:
+    """The article's lines, and where it was published: {"source": site name,
+    "source_url": canonical address}, each only when the page says."""
     soup = make_soup(markup)
+    return lines_from_soup(soup), page_origin(soup)
+
+
+def page_origin(soup: BeautifulSoup) -> dict[str, str]:
+    found: dict[str, str] = {}
+    site = soup.find("meta", attrs={"property": "og:site_name"})
+    if site and clean(site.get("content", "")):
+        found["source"] = clean(site["content"])
+    elif soup.title and " | " in soup.title.get_text():
+        found["source"] = clean(soup.title.get_text().rsplit(" | ", 1)[1])
+    canonical = soup.find("link", rel="canonical") or soup.find("meta", attrs={"property": "og:url"})
+    address = (canonical.get("href") or canonical.get("content") or "") if canonical else ""
+    if address.startswith(("http://", "https://")):
+        found["source_url"] = address.strip()
+    return found
+
+
+def lines_from_soup(soup: BeautifulSoup) -> list[Line]:
     root = soup.body or soup
     title = _find_title(soup, root)
     _drop_chrome(root, title)

@@ -67,6 +67,7 @@ class ImportedDigest:
     items: list[ImportedItem] = field(default_factory=list)
     author: str = ""
     source: str = ""
+    source_url: str = ""
     notes: list[str] = field(default_factory=list)
 
 

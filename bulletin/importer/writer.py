@@ -69,6 +69,8 @@ def front_matter(digest: ImportedDigest, issuer: str) -> dict:
         data["author"] = digest.author
     if digest.source:
         data["source"] = digest.source
+    if digest.source_url:
+        data["source_url"] = digest.source_url
     return data
 
 
