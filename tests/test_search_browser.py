@@ -301,6 +301,37 @@ def test_keyboard(page, sample):
     assert page.get_attribute("#search-q", "type") == "search"
     label = page.eval_on_selector("label[for=search-q]", "l => l.textContent")
     assert label.strip()
+    assert page.is_hidden("form.site-search")  # the header's box gives way to the page's own field
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> Path:
+    """Three weeks of six items each, every one about roads: more results than one screen."""
+    source = tmp_path_factory.mktemp("search-many") / "many"
+    (source / "content").mkdir(parents=True)
+    for n, (start, end) in enumerate([("2020-12-07", "2020-12-13"), ("2020-12-14", "2020-12-20"),
+                                      ("2020-12-21", "2020-12-27")]):
+        body = "\n".join(f"## Đường giao thông số {n}-{i}\n\nSửa đường huyện {i}.\n" for i in range(6))
+        (source / "content" / f"w{n}.md").write_text(
+            f'---\ntitle: "Tuần {n}"\nweek_start: {start}\nweek_end: {end}\n---\n\n{body}', encoding="utf-8")
+    return build_site(source, state=False, workers=1).output
+
+
+def test_more_results_button_and_newest_first(page, many):
+    open_search(page, many)
+    found = search(page, "duong")
+    assert found["items"] == 18
+    links = item_links(page)
+    assert len(links) == 10
+    # newest digest first, and within a digest in reading order
+    assert [href.split("#")[0] for href in links[:6]] == ["../digests/w2/index.html"] * 6
+    assert [h for h, _ in results(page, "#search-results .sr-item a.sr-link")][:2] == [
+        "Đường giao thông số 2-0", "Đường giao thông số 2-1"]
+    page.click("#search-results .sr-items .sr-more button")
+    page.wait_for_function("() => document.querySelectorAll('#search-results .sr-item').length === 18")
+    assert page.evaluate("document.activeElement.textContent") == "Đường giao thông số 1-4"  # the 11th
+    for href in item_links(page):
+        assert_target_exists(many, href)
 
 
 def test_header_box_on_every_page_submits_to_the_search_page(page, sample):

@@ -160,7 +160,7 @@
     return loadAll(shardSpan(m.t, slot.term, 6).map(function (s) { return s[1]; })).then(function (dicts) {
       var found = [];
       dicts.forEach(function (dict) {
-        for (var term in dict) if (has(dict, term) && term.startsWith(slot.term)) found.push([term, dict[term]]);
+        for (var key in dict) if (has(dict, key) && key.startsWith(slot.term)) found.push([key, dict[key]]);
       });
       found.sort(function (x, y) { return (x[0] === slot.term ? -1 : 0) - (y[0] === slot.term ? -1 : 0) || y[1] - x[1]; });
       var chosen = [], shards = Object.create(null), budget = 0;
@@ -174,9 +174,9 @@
         chosen.push(found[i][0]);
       }
       return loadAll(Object.keys(shards)).then(function () {
-        return chosen.map(function (term) {
-          var data = store[m.u[shardIndex(m.u, term)][1]];
-          return { term: term, rows: has(data, term) ? data[term] : [] };
+        return chosen.map(function (key) {
+          var data = store[m.u[shardIndex(m.u, key)][1]];
+          return { term: key, rows: has(data, key) ? data[key] : [] };
         });
       });
     });
@@ -268,8 +268,19 @@
 
   function rank(scored) {
     // scored: [[id, score]] → ids, best score first, newer (higher id) first among equals.
-    scored.sort(function (x, y) { return y[1] - x[1] || y[0] - x[0]; });
-    return scored.map(function (x) { return x[0]; });
+    // Scores take few values: bucket by score, then sort each bucket's ids numerically.
+    var buckets = new Map();
+    for (var i = 0; i < scored.length; i++) {
+      var list = buckets.get(scored[i][1]);
+      if (!list) buckets.set(scored[i][1], list = []);
+      list.push(scored[i][0]);
+    }
+    var out = [];
+    Array.from(buckets.keys()).sort(function (a, b) { return b - a; }).forEach(function (score) {
+      var ids = Int32Array.from(buckets.get(score)).sort();
+      for (var j = ids.length - 1; j >= 0; j--) out.push(ids[j]);
+    });
+    return out;
   }
 
   Engine.prototype.combine = function (q, perSlot, pairs, tests, kind, relax) {
@@ -369,10 +380,10 @@
 
   // ---- text: highlighting and snippets ---------------------------------------------
   function matcher(q) {
-    return function (term) {
+    return function (t) {
       for (var i = 0; i < q.slots.length; i++) {
         var s = q.slots[i];
-        if (s.prefix ? term.startsWith(s.term) : term === s.term) return i;
+        if (s.prefix ? t.startsWith(s.term) : t === s.term) return i;
       }
       return -1;
     };
