@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,14 @@ MAX_WEEK_DAYS = 31
 REQUIRED = ("title", "week_start", "week_end")
 # Characters the parser uses as placeholders; they never belong in content.
 RESERVED_CHARS = {ord("\ue000"): None, ord("\ue001"): None}
+# Characters no web page, feed (XML 1.0) or Markdown parser takes: C0 controls but tab and
+# newline (Markdown uses STX/ETX as its own placeholders), and the noncharacters U+FFFE/U+FFFF.
+CONTROL_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_NESTING = 100  # lists/quotes in a body; Python-Markdown recurses per level
+MAX_DEPTH = 20  # nested lists/mappings in front matter
+# Indentation, then the quote and list markers that open a nested block on one line.
+CONTAINER_PREFIX = re.compile(r"[ \t]*(?:(?:>|[-*+]|\d{1,9}[.)])(?:[ \t]+|$))*")
+CONTAINER_MARKER = re.compile(r"(?:>|[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
 
 
 @dataclass
@@ -112,10 +121,20 @@ def read_digest(path: Path, rel: str, raw: bytes, config: SiteConfig
         line = text[: text.index("\x00")].count("\n") + 1
         return None, [ContentError(path, line, "the file contains a NUL byte",
                                    "remove it; the file may have been saved by a binary tool")]
+    bad = CONTROL_CHAR.search(text)
+    if bad:
+        line = text[: bad.start()].count("\n") + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        return None, [ContentError(path, line, f"the file contains {describe_char(bad.group())}, "
+                                               "which web pages and feeds cannot hold",
+                                   "delete it (it often comes with text pasted from a word processor)", column)]
     front, body, body_line, error = split_front_matter(path, text)
     if error:
         return None, [error]
     data, lines, error = parse_yaml(path, front)
+    if error:
+        return None, [error]
+    error = check_nesting(path, body, body_line)
     if error:
         return None, [error]
     return validate(path, rel, data, lines, body, body_line, hashlib.sha256(raw).hexdigest(), config)
@@ -135,6 +154,44 @@ def split_front_matter(path: Path, text: str) -> tuple[str, str, int, ContentErr
                                        "end the front matter with a line holding only `---`")
     body_line = text[: len(text) - len(body)].count("\n") + 1 if body else text.count("\n") + 1
     return front, body, body_line, None
+
+
+def describe_char(char: str) -> str:
+    kind = "control character" if char < " " else "noncharacter"
+    return f"the invisible {kind} U+{ord(char):04X}"
+
+
+def check_nesting(path: Path, body: str, body_line: int) -> ContentError | None:
+    """Lists and quotes nested deeper than Markdown can parse: a clear error, not a crash."""
+    for number, line in enumerate(body.split("\n")):
+        prefix = CONTAINER_PREFIX.match(line).group()
+        if len(prefix) < 4 * 10:
+            continue  # fewer than 10 levels: the common case, decided cheaply
+        indent = len(prefix) - len(prefix.lstrip(" \t"))
+        depth = len(prefix[:indent].expandtabs(4)) // 4 + len(CONTAINER_MARKER.findall(prefix[indent:]))
+        if depth > MAX_NESTING:
+            return ContentError(path, body_line + number, f"lists or quotes nested {depth} levels deep "
+                                                          f"(at most {MAX_NESTING})",
+                                "flatten the nesting; deep indentation also nests lists")
+    return None
+
+
+def _too_deep(data: dict, limit: int = MAX_DEPTH) -> str | None:
+    """The top-level key under which front matter nests deeper than `limit`, if any
+    (a YAML alias that contains itself counts as too deep)."""
+    checked: dict[int, int] = {}  # id of a list/mapping -> the deepest level it was fine at
+
+    def deeper(value, depth: int) -> bool:
+        if not isinstance(value, (list, dict)):
+            return False
+        if depth > limit:
+            return True
+        if checked.get(id(value), -1) >= depth:
+            return False  # aliases share objects: each is walked once per depth at most
+        checked[id(value)] = depth
+        return any(deeper(v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+
+    return next((str(key) for key, value in data.items() if deeper(value, 1)), None)
 
 
 def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentError | None]:
@@ -158,6 +215,8 @@ def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentErr
         return {}, {}, ContentError(path, line, f"front matter is not valid YAML: {problem}", hint, column)
     except yaml.YAMLError as exc:
         return {}, {}, ContentError(path, 2, f"front matter is not valid YAML: {exc}", "fix the YAML syntax")
+    except RecursionError:
+        return {}, {}, ContentError(path, 2, "front matter is nested too deeply", "flatten the lists and mappings")
     if not isinstance(data, dict):
         return {}, {}, ContentError(path, 2, "front matter must be `key: value` lines",
                                     "write e.g. `title: …` on its own line")
@@ -165,6 +224,10 @@ def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentErr
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
             lines[str(key_node.value)] = key_node.start_mark.line + offset
+    deep = _too_deep(data)
+    if deep is not None:
+        return {}, {}, ContentError(path, lines.get(deep, 2), f"`{deep}` nests lists or mappings more than "
+                                                             f"{MAX_DEPTH} levels deep", "flatten it")
     return data, lines, None
 
 
@@ -190,7 +253,16 @@ class _Fields:
         if not isinstance(value, str) or (required and not value.strip()):
             self.error(key, f"`{key}` must be a non-empty text, got {value!r}", f'write {key}: "…"')
             return None
-        return value.strip()
+        return self.text(key, value.strip())
+
+    def text(self, key: str, value: str) -> str | None:
+        """`value`, unless a YAML escape ("\\x01") put a control character in it."""
+        bad = CONTROL_CHAR.search(value)
+        if bad:
+            self.error(key, f"`{key}` contains {describe_char(bad.group())}, which web pages "
+                            "and feeds cannot hold", "remove the escape sequence (e.g. \\x01) from the text")
+            return None
+        return value
 
     def date(self, key: str, required: bool = False, allow_time: bool = False) -> dt.date | None:
         value = self.data.get(key)
@@ -221,6 +293,8 @@ class _Fields:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.error(key, f"`{key}` must be a list of texts, got {value!r}", f'write {key}: ["Đất đai", "Y tế"]')
             return ()
+        if any(self.text(key, v) is None for v in value):
+            return ()
         return tuple(v.strip() for v in value if v.strip())
 
     def decisions(self, key: str) -> tuple[DecisionRef, ...]:
@@ -237,6 +311,8 @@ class _Fields:
                 entry = {"ref": entry}
             if not isinstance(entry, dict) or not isinstance(entry.get("ref"), str):
                 self.error(key, f"each entry of `decisions` needs a `ref` text, got {entry!r}", hint)
+                continue
+            if self.text(key, entry["ref"]) is None or self.text(key, str(entry.get("title") or "")) is None:
                 continue
             when = entry.get("date")
             if when is not None and not isinstance(when, dt.date):
