@@ -8,6 +8,7 @@ with its type, default and meaning.
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from .errors import BuildError, ContentError
 
 CONFIG_NAME = "bulletin.toml"
 LANGUAGES = ("vi", "en")
+# What an XML feed cannot hold (C0 controls but tab/newline/return, U+FFFE, U+FFFF).
+CONTROL_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,14 @@ def config_from_mapping(data: dict, path: Path, base_url: str | None = None) -> 
         if key in _SCALARS:
             expected = _SCALARS[key]
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                errors.append(ContentError(path, None, f"`{key}` must be a {expected.__name__}, got {value!r}",
-                                           f"write e.g. {key} = {_example(expected)}"))
+                errors.append(ContentError(path, None, f"`{key}` must be {_allowed(key, expected)}, got {value!r}",
+                                           f"write e.g. {key} = {_example(key, expected)}"))
+                continue
+            if expected is str and CONTROL_CHAR.search(value):
+                char = CONTROL_CHAR.search(value).group()
+                errors.append(ContentError(path, None, f"`{key}` contains the invisible character "
+                                                       f"U+{ord(char):04X}, which web pages and feeds cannot hold",
+                                           "remove the escape sequence (e.g. \\u0001) from the text"))
                 continue
             values[key] = value
         elif key == "new":
@@ -107,11 +116,12 @@ def config_from_mapping(data: dict, path: Path, base_url: str | None = None) -> 
         else:
             extra[key] = value
     if values.get("language", "vi") not in LANGUAGES:
-        errors.append(ContentError(path, None, f"`language` must be one of {', '.join(LANGUAGES)}, "
+        errors.append(ContentError(path, None, f"`language` must be {_allowed('language', str)}, "
                                                f"got {values['language']!r}", 'write language = "vi"'))
     for key in ("per_page", "items_per_page", "feed_size"):
         if key in values and values[key] < 1:
-            errors.append(ContentError(path, None, f"`{key}` must be at least 1", f"write {key} = 10"))
+            errors.append(ContentError(path, None, f"`{key}` must be {_allowed(key, int)}, got {values[key]!r}",
+                                       f"write {key} = 10"))
     if errors:
         raise BuildError(errors)
     if base_url is not None:
@@ -121,5 +131,14 @@ def config_from_mapping(data: dict, path: Path, base_url: str | None = None) -> 
     return SiteConfig(**values, extra=extra)
 
 
-def _example(kind: type) -> str:
-    return {str: '"…"', int: "10", bool: "false"}[kind]
+def _allowed(key: str, kind: type) -> str:
+    """The values a key takes, as the error message names them."""
+    if key == "language":
+        return "one of " + ", ".join(f'"{code}"' for code in LANGUAGES)
+    if kind is int:
+        return "a whole number, 1 or more"
+    return {str: "a text in quotes", bool: "true or false"}[kind]
+
+
+def _example(key: str, kind: type) -> str:
+    return '"vi"' if key == "language" else {str: '"…"', int: "10", bool: "false"}[kind]
