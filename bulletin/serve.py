@@ -192,11 +192,11 @@ def resolve_request(root: Path, url_path: str) -> Path | None:
         return None
     root = root.resolve()
     candidate = root.joinpath(*parts) if parts else root
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
     try:
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
         real = candidate.resolve(strict=True)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # e.g. a name too long for the filesystem
         return None
     if not real.is_relative_to(root) or not real.is_file():
         return None
