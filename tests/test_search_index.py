@@ -282,6 +282,16 @@ def test_filters_years_topics_types(site, files):
     assert manifest["years"] == [[2020, [[0, len(data.items)]], [[0, len(data.decisions)]]]]
 
 
+def test_a_digest_without_items_is_found_by_its_title_and_lead(tmp_path):
+    root = write_site(tmp_path, {
+        "a": digest("Bản tin chỉ có phần mở đầu", W51, "Tỉnh họp bàn về giao thông nông thôn."),
+        "b": digest("Bản tin thường", W52, "## Mục\n\nNội dung.\n")})
+    out = dict(search_files(load_site(root)[1]))
+    rows = payload(out["search/i/0.js"])[1]["r"]
+    assert rows[0][1:3] == ["Bản tin chỉ có phần mở đầu", "mo-dau"]
+    assert rows[0][4] == "Tỉnh họp bàn về giao thông nông thôn."
+
+
 def test_english_site_gets_english_week_labels(site):
     class Config:
         language = "en"

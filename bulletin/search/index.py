@@ -42,7 +42,8 @@ from typing import Iterable, Iterator
 from .. import urls
 from ..citations import TYPE_NAMES
 from ..i18n import Messages
-from ..model import Decision, Item, Site
+from ..model import Decision, Digest, Item, Site
+from ..parse import LEAD_ANCHOR
 from .fold import TOKEN, term, variant
 
 FOLDER = "search/"
@@ -216,9 +217,15 @@ class SearchData:
     pairs: _Postings
 
 
+def _lead(digest: Digest) -> Item:
+    """A digest without `##` items is found by its title and lead, as one result (#mo-dau)."""
+    return Item(digest, 0, digest.title, "", LEAD_ANCHOR, list(digest.topics), digest.body.lead_text or digest.summary,
+                list(digest.decisions))
+
+
 def collect(site: Site) -> SearchData:
     """Tokenise every item and decision into postings."""
-    items = [item for digest in reversed(site.digests) for item in reversed(digest.items)]
+    items = [item for digest in reversed(site.digests) for item in reversed(digest.items or [_lead(digest)])]
     decisions = list(reversed(site.decisions))
     words, pairs, tok = _Postings(), _Postings(), _Tokeniser()
     for kind_head, kind_body, docs, segments in ((ITEM_HEAD, ITEM_BODY, items, item_segments),
@@ -332,15 +339,18 @@ def search_files(site: Site, config=None) -> Iterator[tuple[str, bytes]]:
         yield f"{FOLDER}{key}.js", script(key, {"r": rows})
 
     # Filters.
-    item_ids = {id(item): n for n, item in enumerate(items)}
     decision_ids = {id(x): n for n, x in enumerate(decisions)}
+    topic_items: dict[int, list[int]] = defaultdict(list)
+    topic_decisions: dict[int, set[int]] = defaultdict(set)
+    for n, item in enumerate(items):
+        for topic in item.topics:
+            topic_items[id(topic)].append(n)
+            topic_decisions[id(topic)].update(decision_ids[id(x)] for x in item.decisions)
     manifest["topics"] = []
     for n, topic in enumerate(site.topics):
-        topic_items = sorted(item_ids[id(i)] for i in topic.items)
-        topic_decisions = sorted({decision_ids[id(x)] for i in topic.items for x in i.decisions})
         manifest["topics"].append([topic.name, topic.url, len(topic.items), topic.slug])
-        yield f"{FOLDER}f/t{n}.js", script(f"f/t{n}", {"i": encode_ids(topic_items),
-                                                         "x": encode_ids(topic_decisions)})
+        yield f"{FOLDER}f/t{n}.js", script(f"f/t{n}", {"i": encode_ids(topic_items[id(topic)]),
+                                                         "x": encode_ids(sorted(topic_decisions[id(topic)]))})
     type_decisions: dict[str, list[int]] = defaultdict(list)
     for n, x in enumerate(decisions):
         type_decisions[x.type].append(n)
