@@ -257,6 +257,32 @@ def test_exact_diacritics_rank_first(page, sample):
     assert "dat-chuan" in first
 
 
+@pytest.fixture(scope="module")
+def ranking(tmp_path_factory) -> Path:
+    """Spellings that fold alike, in headings and bodies, in weeks of different age."""
+    source = tmp_path_factory.mktemp("search-ranking") / "ranking"
+    (source / "content").mkdir(parents=True)
+    weeks = {"w1": ("2020-11-30", "2020-12-06", "## Họp bàn về đất ở\n\nNội dung.\n"),
+             "w2": ("2020-12-07", "2020-12-13", "## Mục A\n\nGiao đất cho hộ dân.\n"),
+             "w3": ("2020-12-14", "2020-12-20", "## Mục B\n\nĐặt hàng dịch vụ công.\n"),
+             "w4": ("2020-12-21", "2020-12-27", "## Mục C\n\nĐạt kết quả tốt.\n")}
+    for name, (start, end, body) in weeks.items():
+        (source / "content" / f"{name}.md").write_text(
+            f'---\ntitle: "{name}"\nweek_start: {start}\nweek_end: {end}\n---\n\n{body}', encoding="utf-8")
+    return build_site(source, state=False, workers=1).output
+
+
+def test_ranking_heading_then_exact_spelling_then_newest(page, ranking):
+    open_search(page, ranking)
+    titles = lambda: [t for t, _ in results(page, "#search-results .sr-item a.sr-link")]
+    search(page, "dat")  # no diacritics typed: heading first, then newest first
+    assert titles() == ["Họp bàn về đất ở", "Mục C", "Mục B", "Mục A"]
+    search(page, "đất")  # exact spelling ranks above newer items that only fold alike
+    assert titles() == ["Họp bàn về đất ở", "Mục A", "Mục C", "Mục B"]
+    search(page, "đặt")  # a heading that folds alike still ranks above an exact body
+    assert titles() == ["Họp bàn về đất ở", "Mục B", "Mục C", "Mục A"]
+
+
 def test_query_in_the_url_runs_on_load_and_links_resolve(page, sample):
     open_search(page, sample, "lạng sơn")
     assert page.input_value("#search-q") == "lạng sơn"
