@@ -401,3 +401,12 @@ def test_hostile_content_is_shown_as_text(page, hostile):
     page.wait_for_function("() => window.__bulletinSearch.last.items === 1")
     assert page.evaluate("window.__pwned") is None
     assert page.evaluate("document.querySelectorAll('img').length") == 0
+
+
+def test_an_empty_archive_searches_without_errors(page, tmp_path):
+    source = tmp_path / "empty"
+    (source / "content").mkdir(parents=True)
+    output = build_site(source, state=False, workers=1).output
+    open_search(page, output)
+    found = search(page, "nong thon")
+    assert found["items"] == 0 and "Không tìm thấy" in page.inner_text("#search-status")

@@ -104,6 +104,7 @@
     return lo;
   }
   function shardSpan(shards, prefix, max) {
+    if (!shards.length) return [];
     var first = shardIndex(shards, prefix), last = shardIndex(shards, prefix + "\uffff");
     var out = [];
     for (var i = first; i <= last && out.length < max; i++) out.push(shards[i]);
@@ -150,6 +151,7 @@
   // The terms a slot matches, each with its postings rows: [{term, rows}].
   Engine.prototype.slotTerms = function (slot) {
     var m = this.m, self = this;
+    if (!m.u.length) return Promise.resolve([]);
     if (!slot.prefix) {
       var shard = m.u[shardIndex(m.u, slot.term)];
       return load(shard[1]).then(function (data) {
@@ -210,7 +212,7 @@
   // For a pair of neighbouring words: 2 where the pair is in a heading or label, 1 in a body.
   Engine.prototype.pairFlags = function (pair) {
     var m = this.m, self = this, key = pair.a.term + " " + pair.b.term;
-    var shards = pair.b.prefix ? shardSpan(m.b, key, 4) : [m.b[shardIndex(m.b, key)]];
+    var shards = pair.b.prefix || !m.b.length ? shardSpan(m.b, key, 4) : [m.b[shardIndex(m.b, key)]];
     return loadAll(shards.map(function (s) { return s[1]; })).then(function (datas) {
       var items = new Uint8Array(self.nItems), decisions = new Uint8Array(self.nDecisions);
       datas.forEach(function (data) {
