@@ -62,14 +62,14 @@ def _fields(value: object) -> tuple:
     if isinstance(value, Digest):
         d = value
         return (d.url, d.title, d.week_start, d.week_end, d.published, d.issuer, d.author, d.summary,
-                repr(d.extra), d.source.content_hash, sorted(d.link_targets.items()),
+                repr(d.extra), d.source.content_hash, sorted((m, x.url) for m, x in d.link_targets.items()),
                 d.previous and _digest_key(d.previous), d.next and _digest_key(d.next),
                 _keys(d.topics), tuple(_item_fields(i) for i in d.items), _keys(d.decisions))
     if isinstance(value, Topic):
         return (value.slug, value.name, value.url, _keys(value.items), _keys(value.digests))
     if isinstance(value, Decision):
         x = value
-        return (x.key, x.type, x.type_name, x.number, x.issuer, x.year, x.date, x.title, x.url,
+        return (x.key, x.type, x.type_name, x.number, x.issuer, x.year, x.date, x.title, x.url, x.label,
                 tuple((_digest_key(m.digest), m.item and m.item.anchor, m.anchor, m.text)
                       for m in x.mentions))
     if isinstance(value, Week):

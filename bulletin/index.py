@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import hashlib
 import re
 from collections import Counter, defaultdict
 
@@ -17,7 +18,7 @@ from .citations import TYPE_NAMES, parse_ref
 from .config import SiteConfig
 from .model import (CitedDocument, Decision, Digest, DigestSource, Item, Mention, ParsedBody, Site,
                     Topic, Week, Year)
-from .parse import LEAD_ANCHOR
+from .parse import LEAD_ANCHOR, written_label
 from .slugs import slugify, vietnamese_sort_key
 from .topic_rules import TopicRules
 
@@ -58,7 +59,8 @@ class _Topics:
 
     def finish(self) -> None:
         for slug, counter in self.spellings.items():
-            best = max(counter.items(), key=lambda kv: (kv[1], _negated(vietnamese_sort_key(kv[0]))))
+            # the most frequent spelling; on a tie, the first in alphabetical order
+            best = min(counter.items(), key=lambda kv: (-kv[1], vietnamese_sort_key(kv[0])))
             self.by_slug[slug] = Topic(slug, best[0], urls.topic(slug))
 
     def lookup(self, names) -> list[Topic]:
@@ -68,11 +70,6 @@ class _Topics:
             if slug and slug not in seen:
                 seen[slug] = self.by_slug[slug]
         return list(seen.values())
-
-
-def _negated(key: tuple) -> tuple:
-    """Invert a sort key so that max() prefers the alphabetically first spelling."""
-    return tuple(tuple(-x for x in part) if isinstance(part, tuple) else part for part in key[:3])
 
 
 def digest_order(source: DigestSource) -> tuple:
@@ -98,7 +95,7 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
                 dated[(cited.type, cited.issuer, cited.number)].append(cited.date)
     topics.finish()
     resolver = _YearResolver(dated)
-    decisions: dict[str, Decision] = {}
+    decisions: dict[tuple, Decision] = {}  # by identity: (type, issuer, number, year)
     digests: list[Digest] = []
     for d_index, (source, body) in enumerate(entries):
         digest = Digest(
@@ -108,7 +105,7 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
             topics=topics.lookup(source.topics))
         for topic in digest.topics:
             topic.digests.append(digest)
-        cited_here: dict[str, Decision] = {}
+        cited_here: dict[int, Decision] = {}
         for cited in body.lead_citations:
             decision = _decision_for(decisions, resolver, cited, source.week_end)
             _mention(decision, digest, None, LEAD_ANCHOR, cited, cited_here)
@@ -126,6 +123,7 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
         _apply_front_matter_refs(digest, decisions, resolver, cited_here)
         digest.decisions = list(cited_here.values())
         digests.append(digest)
+    _assign_keys(decisions.values())
     for newer, older in zip(digests, digests[1:]):
         newer.previous, older.next = older, newer
     topic_list = sorted(topics.by_slug.values(), key=lambda t: vietnamese_sort_key(t.name))
@@ -139,31 +137,46 @@ def _all_citations(body: ParsedBody):
         yield from item.citations
 
 
-def _decision_for(decisions: dict[str, Decision], resolver: _YearResolver, cited: CitedDocument,
+def _decision_for(decisions: dict[tuple, Decision], resolver: _YearResolver, cited: CitedDocument,
                   digest_end: dt.date) -> Decision:
-    identity = (cited.type, cited.issuer, cited.number)
-    year = resolver.year(identity, cited, digest_end)
-    key = decision_key(cited.type, cited.issuer, cited.number, year)
-    decision = decisions.get(key)
+    triple = (cited.type, cited.issuer, cited.number)
+    year = resolver.year(triple, cited, digest_end)
+    decision = decisions.get((*triple, year))
     if decision is None:
-        decision = decisions[key] = Decision(
-            key=key, type=cited.type, type_name=TYPE_NAMES.get(cited.type, cited.type), number=cited.number,
-            issuer=cited.issuer, year=year, date=None, title=None, url=urls.decision(year, key))
+        decision = decisions[(*triple, year)] = Decision(
+            key="", type=cited.type, type_name=TYPE_NAMES.get(cited.type, cited.type), number=cited.number,
+            issuer=cited.issuer, year=year, date=None, title=None, url="", label=cited.label)
     if cited.date and cited.date.year == year and (decision.date is None or cited.date < decision.date):
         decision.date = cited.date
     return decision
 
 
 def _mention(decision: Decision, digest: Digest, item: Item | None, anchor: str, cited: CitedDocument,
-             cited_here: dict[str, Decision]) -> None:
+             cited_here: dict[int, Decision]) -> None:
     decision.mentions.append(Mention(digest, item, anchor, cited.sentence))
-    cited_here.setdefault(decision.key, decision)
+    cited_here.setdefault(id(decision), decision)
     if cited.marker >= 0:
-        digest.link_targets[cited.marker] = decision.url
+        digest.link_targets[cited.marker] = decision
 
 
-def _apply_front_matter_refs(digest: Digest, decisions: dict[str, Decision], resolver: _YearResolver,
-                             cited_here: dict[str, Decision]) -> None:
+def _assign_keys(decisions) -> None:
+    """Keys are slugs, so two documents may share one ("40-TB/TU" of the provincial Party
+    committee and "40-TB/TƯ" of the central one): the issuer first in code-point order keeps
+    the plain key, the others get a short stable suffix from their exact issuer."""
+    by_key: dict[str, list[Decision]] = defaultdict(list)
+    for decision in decisions:
+        by_key[decision_key(decision.type, decision.issuer, decision.number, decision.year)].append(decision)
+    for key, group in by_key.items():
+        group.sort(key=lambda d: (d.type, d.issuer, d.number))
+        for position, decision in enumerate(group):
+            suffix = "" if position == 0 else "-" + hashlib.blake2b(
+                f"{decision.type}/{decision.issuer}/{decision.number}".encode(), digest_size=3).hexdigest()
+            decision.key = key + suffix
+            decision.url = urls.decision(decision.year, decision.key)
+
+
+def _apply_front_matter_refs(digest: Digest, decisions: dict[tuple, Decision], resolver: _YearResolver,
+                             cited_here: dict[int, Decision]) -> None:
     """Front-matter `decisions:` give a cited document its title, or index one the text lacks."""
     for ref in digest.source.decision_refs:
         parsed = parse_ref(ref.ref)
@@ -175,7 +188,8 @@ def _apply_front_matter_refs(digest: Digest, decisions: dict[str, Decision], res
                            or d.year == (ref.date.year if ref.date else parsed.year))), None)
         if match is None:
             cited = CitedDocument(parsed.type, parsed.number, parsed.issuer, ref.date or parsed.date,
-                                  (ref.date.year if ref.date else parsed.year), ref.title or "", -1)
+                                  (ref.date.year if ref.date else parsed.year), written_label(ref.ref),
+                                  ref.title or "", -1)
             match = _decision_for(decisions, resolver, cited, digest.week_end)
             _mention(match, digest, None, LEAD_ANCHOR, cited, cited_here)
         if ref.title and not match.title:

@@ -54,6 +54,7 @@ class CitedDocument:
     issuer: str
     date: dt.date | None
     year: int | None  # from the date or a /YYYY/ in the number
+    label: str  # number and code as written, spaces and leading zeros dropped: "15/2020/NĐ-CP", "119-KH/TU"
     sentence: str
     marker: int  # index of the link placeholder in the body HTML (-1: not linked)
 
@@ -89,7 +90,7 @@ class Topic:
 
 @dataclass(eq=False, slots=True)
 class Decision:
-    key: str
+    key: str  # set once every decision is known (keys that would collide get a suffix)
     type: str
     type_name: str
     number: str
@@ -98,13 +99,14 @@ class Decision:
     date: dt.date | None
     title: str | None
     url: str
+    label: str  # as the newest digest citing it writes it: "2610/QĐ-UBND", "15/2020/NĐ-CP", "119-KH/TU"
     mentions: list["Mention"] = field(default_factory=list)  # newest first
 
     @property
-    def label(self) -> str:
-        """How the document is written in the text: 2610/QĐ-UBND, 119-KH/TU style is normalised."""
-        if self.type == "CV" or self.issuer.startswith(self.type + "-"):
-            return f"{self.number}/{self.issuer}"
+    def code(self) -> str:
+        """The usual short form, whatever the label: "85/NĐ-CP", "119/KH-TU", "815/UBND-KT"."""
+        if self.type in ("CV", "Luật") or not self.issuer:
+            return f"{self.number}/{self.issuer or self.type}"
         return f"{self.number}/{self.type}-{self.issuer}"
 
 
@@ -148,7 +150,7 @@ class Digest:
     topics: list[Topic] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)  # every document it cites or lists
-    link_targets: dict[int, str] = field(default_factory=dict)  # citation placeholder -> decision URL
+    link_targets: dict[int, "Decision"] = field(default_factory=dict)  # citation placeholder -> decision
     previous: "Digest | None" = None
     next: "Digest | None" = None
 

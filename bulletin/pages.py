@@ -125,9 +125,9 @@ def _digest_body(digest: Digest, body_html: Callable[[Digest], str]) -> Callable
     return lambda: {"body": link_citations(body_html(digest), digest.link_targets, urls.root_of(digest.url))}
 
 
-def link_citations(html: str, targets: dict[int, str], root: str) -> Markup:
+def link_citations(html: str, targets: dict[int, Decision], root: str) -> Markup:
     """Fill the citation placeholders of a parsed body with links relative to the page."""
-    return Markup(PLACEHOLDER_RE.sub(lambda m: root + targets[int(m.group(1))], html))
+    return Markup(PLACEHOLDER_RE.sub(lambda m: root + targets[int(m.group(1))].url, html))
 
 
 def site_pages(site: Site, per_page: int, items_per_page: int, years: list[DecisionYear],

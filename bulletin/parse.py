@@ -88,6 +88,18 @@ def _blocks(element: etree.Element):
         yield from _blocks(child)
 
 
+_DATE_PART = re.compile(r",?\s+ngày\s", re.IGNORECASE)
+_FIRST_DIGIT = re.compile(r"\d")
+_LEADING_ZEROS = re.compile(r"^0+(?=\d)")
+
+
+def written_label(citation_text: str) -> str:
+    """ "Quyết định số 07/2020/NĐ- CP ngày 1/2/2020" → "7/2020/NĐ-CP": the document's number as written."""
+    start = _FIRST_DIGIT.search(citation_text)
+    code = _DATE_PART.split(citation_text[start.start() if start else 0:], maxsplit=1)[0]
+    return _LEADING_ZEROS.sub("", "".join(code.split()))
+
+
 def sentence_around(text: str, start: int, end: int) -> str:
     """The sentence of `text` holding [start, end); a long one is cut to its clause."""
     begin, finish = 0, len(text)
@@ -195,10 +207,10 @@ class ItemTreeprocessor(Treeprocessor):
                         markers += 1
                         linked.setdefault(index, []).append((citation.start - offset, citation.end - offset, marker))
                         break
-                found.append(CitedDocument(citation.type, citation.number, citation.issuer, citation.date,
-                                           citation.year,
-                                           " ".join(self._plain(sentence_around(full, citation.start, citation.end)).split()),
-                                           marker))
+                found.append(CitedDocument(
+                    citation.type, citation.number, citation.issuer, citation.date, citation.year,
+                    written_label(full[citation.start:citation.end]),
+                    " ".join(self._plain(sentence_around(full, citation.start, citation.end)).split()), marker))
             parents = {child: parent for parent in block.iter() for child in parent} if linked else {}
             for index, spans in linked.items():
                 self._wrap(slots[index], spans, parents)

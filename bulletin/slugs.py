@@ -59,25 +59,38 @@ def _split_letter(ch: str) -> tuple[str, int]:
     return unicodedata.normalize("NFC", "".join(kept)), tone
 
 
+def _letter_rank(base: str) -> int | None:
+    if base in _LETTER_RANK:
+        return 100 + _LETTER_RANK[base] * 2
+    if base in _FOREIGN:
+        return 100 + _LETTER_RANK[_FOREIGN[base][0]] * 2 + 1
+    if base.isdigit():
+        return 50 + int(base) if base.isascii() else 60
+    if base.isalnum():
+        return 1000 + ord(base)
+    return None  # a space or punctuation: ends a syllable
+
+
 def vietnamese_sort_key(text: str) -> tuple:
-    """Sort key for Vietnamese alphabetical order: letters first, then tones, then case."""
-    primary: list[int] = []
+    """Sort key for Vietnamese dictionary order: syllable by syllable, each by its
+    letters (a ă â b c d đ e ê …) and then its tone, so "Giao thông" < "Giáo dục";
+    case decides last."""
+    syllables: list[tuple[tuple[int, ...], tuple[int, ...]]] = []
+    letters: list[int] = []
     tones: list[int] = []
     cases: list[int] = []
     for ch in unicodedata.normalize("NFC", text):
         lower = ch.lower()
         base, tone = _split_letter(lower)
-        if base in _LETTER_RANK:
-            primary.append(100 + _LETTER_RANK[base] * 2)
-        elif base in _FOREIGN:
-            anchor = _FOREIGN[base][0]
-            primary.append(100 + _LETTER_RANK[anchor] * 2 + 1)
-        elif base.isdigit():
-            primary.append(50 + int(base) if base.isascii() else 60)
-        elif base.isspace() or not base.isalnum():
-            primary.append(1)  # spaces and punctuation sort before letters ("an ninh" < "anh")
-        else:
-            primary.append(1000 + ord(base))
+        rank = _letter_rank(base)
+        if rank is None:
+            if letters:
+                syllables.append((tuple(letters), tuple(tones)))
+                letters, tones = [], []
+            continue
+        letters.append(rank)
         tones.append(tone)
         cases.append(0 if ch == lower else 1)
-    return tuple(primary), tuple(tones), tuple(cases), text
+    if letters:
+        syllables.append((tuple(letters), tuple(tones)))
+    return tuple(syllables), tuple(cases), text

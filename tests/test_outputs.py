@@ -281,14 +281,11 @@ def test_decision_pages_name_the_document(small_site):
     assert _h1(output, "decisions/2021/qd-ubnd-5a-2021/index.html") == "Quyết định số 5a/QĐ-UBND"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Decision.label drops the year of the number: "
-                                       "Nghị định 15/2020/NĐ-CP is shown as 15/NĐ-CP, a symbol that does not exist")
 def test_decision_pages_keep_the_year_in_the_number(small_site):
     _, output = small_site
     assert "15/2020/NĐ-CP" in _h1(output, "decisions/2020/nd-cp-15-2020/index.html")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Decision.label rewrites Party symbols 119-KH/TU as 119/KH-TU")
 def test_decision_pages_keep_the_party_form_of_the_symbol(small_site):
     _, output = small_site
     assert "119-KH/TU" in _h1(output, "decisions/2020/kh-tu-119-2020/index.html")

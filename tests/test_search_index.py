@@ -195,9 +195,9 @@ def test_decision_numbers_are_indexed_with_their_codes(site):
     assert data.words.fields[DEC_HEAD]["2610"] .tolist() == [labels["2610/QĐ-UBND"]]
     pairs = data.pairs.fields
     assert labels["2610/QĐ-UBND"] in pairs[DEC_HEAD]["2610 qd"]
-    assert labels["85/NĐ-CP"] in pairs[DEC_HEAD]["85 nd"]  # as the label writes it
-    assert labels["85/NĐ-CP"] in pairs[DEC_HEAD]["2020 nd"]  # and as 85/2020/NĐ-CP
-    assert labels["119/KH-TU"] in pairs[DEC_HEAD]["119 kh"]  # a Party code, 119-KH/TU
+    assert labels["85/2020/NĐ-CP"] in pairs[DEC_HEAD]["85 nd"]  # as the label writes it
+    assert labels["85/2020/NĐ-CP"] in pairs[DEC_HEAD]["2020 nd"]  # and as 85/2020/NĐ-CP
+    assert labels["119-KH/TU"] in pairs[DEC_HEAD]["119 kh"]  # a Party code, 119-KH/TU
     item = next(n for n, i in enumerate(data.items) if i.heading == "Thực hiện Nghị định")
     assert item in pairs[ITEM_BODY]["85 2020"] and item in pairs[ITEM_BODY]["85 nd"]
 

@@ -196,7 +196,7 @@ class _Tokeniser:
 
 def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:
     """(label texts, description texts) a decision is found by."""
-    head = [decision.label, f"{decision.number}/{decision.year}/{decision.type}-{decision.issuer}"]
+    head = [decision.label, decision.code, f"{decision.number}/{decision.year}/{decision.type}-{decision.issuer}"]
     body = [f"{decision.type_name} số {decision.number}", decision.title or "", str(decision.year)]
     if decision.date:
         body.append(f"ngày {decision.date.day}/{decision.date.month}/{decision.date.year}")
@@ -206,7 +206,7 @@ def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:
 def item_segments(item: Item) -> tuple[list[str], list[str]]:
     """(heading, body texts): the body is the text and the documents it cites, written in full
     ("Quyết định số 2610/QĐ-UBND"), so a reader's form of a citation finds the items too."""
-    return [item.heading], [item.text, *(f"{d.type_name} số {d.label}" for d in item.decisions)]
+    return [item.heading], [item.text, *(f"{d.type_name} số {d.label} ({d.code})" for d in item.decisions)]
 
 
 @dataclass
