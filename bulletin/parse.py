@@ -31,6 +31,7 @@ TEXT_BLOCKS = {"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5", 
 NO_LINK_INSIDE = {"a", "code", "pre"}
 PLACEHOLDER = "\ue000{}\ue001"
 PLACEHOLDER_RE = re.compile("\ue000(\\d+)\ue001")
+ESCAPED_CHAR_RE = re.compile("\x02(\\d+)\x03")  # Markdown's backslash escapes, before its unescape step
 SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[^\W\d_a-zđ])", re.UNICODE)
 MAX_SENTENCE = 400
 # Python-Markdown leaves placeholders (STX … ETX) in the tree for raw HTML and footnote
@@ -177,7 +178,8 @@ class ItemTreeprocessor(Treeprocessor):
             raw = raw if isinstance(raw, str) else etree.tostring(raw, encoding="unicode", method="html")
             return htmllib.unescape(nh3.clean(raw, tags=set(), strip_comments=True))
 
-        return MARKDOWN_PLACEHOLDER_RE.sub("", RAW_HTML_RE.sub(raw_text, text))
+        text = ESCAPED_CHAR_RE.sub(lambda m: chr(int(m.group(1))), RAW_HTML_RE.sub(raw_text, text))
+        return MARKDOWN_PLACEHOLDER_RE.sub("", text)
 
     def _inner_html(self, element: etree.Element) -> str:
         html = etree.tostring(element, encoding="unicode", method="html")
