@@ -63,6 +63,9 @@ def discover(content_dir: Path) -> tuple[list[Path], list[str]]:
                 if not target.is_relative_to(root):
                     warnings.append(f"{path}: skipped: a symlink that leads out of {content_dir}")
                     continue
+            if not path.is_file():
+                warnings.append(f"{path}: skipped: not a regular file (a broken symlink, a pipe or a device)")
+                continue
             found.append(path)
         for name in list(dirs):
             sub = Path(folder) / name
