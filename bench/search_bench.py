@@ -186,7 +186,7 @@ def machine() -> str:
 
 def report(source: Path, build: dict, sizes: dict, info: dict, rows: list[dict], runs: int) -> str:
     mb = 1024 * 1024
-    lines = [f"## {build['digests']:,} digests ({build['items']:,} items, {build['decisions']:,} documents)", ""]
+    lines = [f"### {build['digests']:,} digests ({build['items']:,} items, {build['decisions']:,} documents)", ""]
     lines.append(f"Index: {sizes['search_bytes'] / mb:.1f} MB in {sizes['search_files']:,} files; the rest of "
                  f"the site {sizes['site_bytes'] / mb:.1f} MB in {sizes['site_files']:,} files: search adds "
                  f"**{100 * sizes['search_bytes'] / sizes['site_bytes']:.1f}%**. Largest index file "
@@ -240,7 +240,7 @@ def main() -> int:
         text = report(source, build, sizes, info, rows, args.runs)
         print(text, flush=True)
         sections.append(text)
-    header = f"\n# Search benchmark, {time.strftime('%Y-%m-%d %H:%M')}\n\nMachine: {where}.\n\n"
+    header = f"\n## Run of {time.strftime('%Y-%m-%d %H:%M')}\n\nMachine: {where}.\n\n"
     if not args.output.exists():
         header = "# Search benchmarks (bench/search_bench.py)\n" + header
     with open(args.output, "a", encoding="utf-8") as out:
