@@ -23,6 +23,18 @@ four lists per variant: item headings, item bodies (minus the headings), decisio
 labels, decision descriptions. Shards are contiguous ranges of terms in sorted
 order (so a prefix is a contiguous run of shards), cut at about `SHARD_BYTES`.
 
+What a document is found by: an item by its heading (heading field) and its
+text plus the documents it cites written in full, "Quyết định số 2610/QĐ-UBND"
+(body field); a digest without `##` items by its title and lead; a decision by
+its label and "85/2020/NĐ-CP" form (label field) and "Quyết định số 2610", its
+title, year and date (description field). Pairs never span two of these texts.
+
+Ranking (search.js): per query word, heading or label 4, body 1, +2 for the
+exact spelling when the reader typed diacritics, halved for a longer word that
+only starts with the word being typed; +3/+2 per neighbouring query pair found
+adjacent in a heading/body; then newest first. Words in quotes, or joined
+without spaces ("2610/QĐ-UBND"), must be adjacent.
+
 Everything embedded in a script goes through `js_literal` (JSON, with `<`,
 U+2028 and U+2029 escaped), so no text from content can end a string or a script.
 """
