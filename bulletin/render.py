@@ -127,7 +127,8 @@ def _template_error(exc: jinja2.TemplateError, name: str, url: str, context: dic
         if code.co_filename.endswith(".html") or code.co_filename.endswith(".xml"):
             filename = code.co_filename
             template = tb.tb_frame.f_globals.get("__jinja_template__")
-            line = template.get_corresponding_lineno(tb.tb_lineno) if template else None
+            # Jinja rewrites the traceback of a render error: its frames already carry template lines.
+            line = template.get_corresponding_lineno(tb.tb_lineno) if template else tb.tb_lineno
         tb = tb.tb_next
     digest = context.get("digest")
     about = f" while rendering {digest.source.path}" if digest is not None else f" while rendering {url}"
