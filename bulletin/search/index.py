@@ -48,6 +48,7 @@ import unicodedata
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from typing import Iterable, Iterator
 
@@ -131,17 +132,13 @@ def js_order(text: str) -> bytes:
 class _Postings:
     """variant (or folded pair) → sorted ids, one dict per field."""
 
-    fields: list[dict[str, array]] = field(default_factory=lambda: [{} for _ in range(4)])
+    fields: list[dict[str, array]] = field(
+        default_factory=lambda: [defaultdict(partial(array, "I")) for _ in range(4)])
 
     def add(self, kind: int, keys: Iterable[str], doc: int) -> None:
         table = self.fields[kind]
-        get = table.get
         for key in keys:
-            ids = get(key)
-            if ids is None:
-                table[key] = array("I", (doc,))
-            else:
-                ids.append(doc)
+            table[key].append(doc)
 
     def keys(self) -> set[str]:
         found: set[str] = set()
