@@ -231,6 +231,17 @@ def test_decision_number_finds_the_decision_and_the_item(page, sample, query):
     assert_target_exists(sample, items[0])
 
 
+@pytest.mark.parametrize("query", ["ke hoach", "Kế hoạch", "KH", "KH-UBND"])
+def test_decision_type_finds_its_decisions(page, sample, query):
+    open_search(page, sample)
+    search(page, query)
+    decisions = decision_links(page)
+    # the type ranks above a title that merely mentions the words (2599/QĐ-UBND: "…chỉ tiêu kế hoạch…")
+    assert decisions[:2] == ["../decisions/2020/kh-ubnd-199-2020/index.html",
+                             "../decisions/2020/kh-ubnd-196-2020/index.html"]
+    assert set(decisions[2:]) <= {"../decisions/2020/qd-ubnd-2599-2020/index.html"}
+
+
 def test_other_numbers_do_not_match_a_full_code(page, sample):
     open_search(page, sample)
     search(page, "2611/QĐ-UBND")

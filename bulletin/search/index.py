@@ -26,8 +26,8 @@ order (so a prefix is a contiguous run of shards), cut at about `SHARD_BYTES`.
 What a document is found by: an item by its heading (heading field) and its
 text plus the documents it cites written in full, "Quyết định số 2610/QĐ-UBND"
 (body field); a digest without `##` items by its title and lead; a decision by
-its label and "85/2020/NĐ-CP" form (label field) and "Quyết định số 2610", its
-title, year and date (description field). Pairs never span two of these texts.
+its label as written, its short code ("85/NĐ-CP"), its "85/2020/NĐ-CP" form and
+"Quyết định số 85" (label field), and its title, year and date (description field). Pairs never span two of these texts.
 
 Ranking (search.js): per query word, heading or label 4, body 1, +2 for the
 exact spelling when the reader typed diacritics, halved for a longer word that
@@ -205,8 +205,9 @@ class _Tokeniser:
 
 def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:
     """(label texts, description texts) a decision is found by."""
-    head = [decision.label, decision.code, f"{decision.number}/{decision.year}/{decision.type}-{decision.issuer}"]
-    body = [f"{decision.type_name} số {decision.number}", decision.title or "", str(decision.year)]
+    head = [decision.label, decision.code, f"{decision.number}/{decision.year}/{decision.type}-{decision.issuer}",
+            f"{decision.type_name} số {decision.number}"]
+    body = [decision.title or "", str(decision.year)]
     if decision.date:
         body.append(f"ngày {decision.date.day}/{decision.date.month}/{decision.date.year}")
     return head, body
