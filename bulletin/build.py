@@ -165,9 +165,25 @@ def _static_files(source_dir: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def _environment_fingerprint(config: SiteConfig, drafts: bool, search_enabled: bool) -> str:
+    """Everything outside the site that shapes every output: settings, UI strings, and the
+    generator's own code and assets (a new version must not reuse pickles of the old model)."""
     catalogue = (Path(__file__).parent / "locales" / f"{config.language}.json").read_bytes()
     text = f"{__version__}\0{config.fingerprint()}\0{drafts}\0{search_enabled}\0".encode() + catalogue
-    return hashlib.blake2b(text, digest_size=12).hexdigest()
+    return hashlib.blake2b(text + code_fingerprint().encode(), digest_size=12).hexdigest()
+
+
+_CODE_FINGERPRINT: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """A hash of the package's Python files and search assets, computed once per process."""
+    if not _CODE_FINGERPRINT:
+        package = Path(__file__).parent
+        digest = hashlib.blake2b(digest_size=12)
+        for path in sorted([*package.rglob("*.py"), *package.glob("search/assets/*")]):
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+        _CODE_FINGERPRINT.append(digest.hexdigest())
+    return _CODE_FINGERPRINT[0]
 
 
 def build_site(source_dir: Path, output: Path | None = None, drafts: bool = False,

@@ -165,9 +165,10 @@ class ItemTreeprocessor(Treeprocessor):
             self.collector.items.append(ParsedItem(heading_text, heading_html, anchor, topics, text, citations))
 
     def _plain(self, text: str) -> str:
-        """Text with Markdown's placeholders replaced: raw HTML by its text, other marks by nothing."""
+        """Text with Markdown's placeholders replaced: raw HTML by its text, other marks by
+        nothing; entities (code spans keep `<` as `&lt;` at this stage) decoded."""
         if "\x02" not in text:
-            return text
+            return htmllib.unescape(text) if "&" in text else text
         blocks = self.md.htmlStash.rawHtmlBlocks
 
         def raw_text(match: re.Match) -> str:
@@ -179,7 +180,8 @@ class ItemTreeprocessor(Treeprocessor):
             return htmllib.unescape(nh3.clean(raw, tags=set(), strip_comments=True))
 
         text = ESCAPED_CHAR_RE.sub(lambda m: chr(int(m.group(1))), RAW_HTML_RE.sub(raw_text, text))
-        return MARKDOWN_PLACEHOLDER_RE.sub("", text)
+        text = MARKDOWN_PLACEHOLDER_RE.sub("", text)
+        return htmllib.unescape(text) if "&" in text else text
 
     def _inner_html(self, element: etree.Element) -> str:
         html = etree.tostring(element, encoding="unicode", method="html")

@@ -22,7 +22,7 @@ from .model import DigestSource, ParsedBody
 from .parse import parse_body
 from .state import BuildState, digest_of
 
-PARSER_VERSION = "3"  # bump when parse output changes, to invalidate cached bodies
+PARSER_VERSION = "4"  # part of the cache key (with the code fingerprint, see build.py)
 PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
 PICKLE = pickle.HIGHEST_PROTOCOL
 
