@@ -53,10 +53,22 @@ def tree_memory_kb(pid: int) -> int:
     return total
 
 
+def snapshot_code() -> dict[str, str]:
+    """Run a frozen copy of the package, so edits made while a long benchmark runs
+    (which change the build state's code fingerprint) cannot disturb it."""
+    target = OUT / "code"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(REPO / "bulletin", target / "bulletin", ignore=shutil.ignore_patterns("__pycache__"))
+    return {**os.environ, "PYTHONPATH": str(target)}
+
+
+ENV: dict[str, str] | None = None
+
+
 def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
     """Wall seconds and peak tree PSS (KB) of one command; fails loudly if it fails."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_memory_kb(process.pid))
@@ -217,6 +229,8 @@ def main() -> None:
                         help="sizes at which Hugo and Pelican are timed too (they are slow at 10,000)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    global ENV
+    ENV = snapshot_code()
     lines = [f"# Benchmarks\n", f"Machine: {machine()}. Medians of {args.runs} runs; peak memory is the "
              "largest PSS sum over the build's processes.\n"]
     for size in args.sizes:
