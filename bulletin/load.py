@@ -33,7 +33,10 @@ RESERVED_CHARS = {ord("\ue000"): None, ord("\ue001"): None}
 # newline (Markdown uses STX/ETX as its own placeholders), and the noncharacters U+FFFE/U+FFFF.
 CONTROL_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_NESTING = 100  # lists/quotes in a body; Python-Markdown recurses per level
+MAX_OPEN = 200  # `[` or `<` open at once in a paragraph; Python-Markdown is quadratic in them
+OPENERS = re.compile(r"[\[\]>]|<(?=[A-Za-z!/?])")
 MAX_DEPTH = 20  # nested lists/mappings in front matter
+MAX_VALUES = 10_000  # values front matter may stand for, once YAML aliases are expanded
 # Indentation, then the quote and list markers that open a nested block on one line.
 CONTAINER_PREFIX = re.compile(r"[ \t]*(?:(?:>|[-*+]|\d{1,9}[.)])(?:[ \t]+|$))*")
 CONTAINER_MARKER = re.compile(r"(?:>|[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
@@ -165,7 +168,28 @@ def describe_char(char: str) -> str:
 
 
 def check_nesting(path: Path, body: str, body_line: int) -> ContentError | None:
-    """Lists and quotes nested deeper than Markdown can parse: a clear error, not a crash."""
+    """Lists and quotes nested deeper than Markdown can parse: a clear error, not a crash;
+    and `[` or `<` left open so deep in a paragraph that Markdown would take minutes (it
+    looks for the end of each from each: quadratic time)."""
+    start = body_line
+    for paragraph in body.split("\n\n"):
+        if paragraph.count("[") + paragraph.count("<") > MAX_OPEN:
+            brackets = angles = 0
+            for match in OPENERS.finditer(paragraph):
+                mark = match.group()
+                if mark == "[":
+                    brackets += 1
+                elif mark == "]":
+                    brackets = max(brackets - 1, 0)
+                elif mark == ">":
+                    angles = max(angles - 1, 0)
+                else:
+                    angles += 1
+                if brackets > MAX_OPEN or angles > MAX_OPEN:
+                    where = start + paragraph.count("\n", 0, match.start())
+                    return ContentError(path, where, f"more than {MAX_OPEN} `{mark}` open at once in one paragraph",
+                                        "close them, or write them as &#91; and &lt;")
+        start += paragraph.count("\n") + 2
     for number, line in enumerate(body.split("\n")):
         prefix = CONTAINER_PREFIX.match(line).group()
         if len(prefix) < 4 * 10:
@@ -179,22 +203,41 @@ def check_nesting(path: Path, body: str, body_line: int) -> ContentError | None:
     return None
 
 
-def _too_deep(data: dict, limit: int = MAX_DEPTH) -> str | None:
-    """The top-level key under which front matter nests deeper than `limit`, if any
-    (a YAML alias that contains itself counts as too deep)."""
+def _too_big(data: dict) -> tuple[str, str] | None:
+    """(key, what) when front matter nests deeper than MAX_DEPTH (a YAML alias inside itself
+    is infinitely deep), or when aliases repeat so much that it stands for more than
+    MAX_VALUES values: every stage that reads it would expand it."""
     checked: dict[int, int] = {}  # id of a list/mapping -> the deepest level it was fine at
 
     def deeper(value, depth: int) -> bool:
         if not isinstance(value, (list, dict)):
             return False
-        if depth > limit:
+        if depth > MAX_DEPTH:
             return True
         if checked.get(id(value), -1) >= depth:
             return False  # aliases share objects: each is walked once per depth at most
         checked[id(value)] = depth
         return any(deeper(v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
 
-    return next((str(key) for key, value in data.items() if deeper(value, 1)), None)
+    sizes: dict[int, int] = {}
+
+    def size(value) -> int:  # values it expands to; finite, since no key nests too deep
+        if not isinstance(value, (list, dict)):
+            return 1
+        if id(value) not in sizes:
+            children = list(value.values()) + list(value) if isinstance(value, dict) else value
+            sizes[id(value)] = 1 + sum(size(v) for v in children)
+        return sizes[id(value)]
+
+    for key, value in data.items():
+        if deeper(value, 1):
+            return str(key), f"nests lists or mappings more than {MAX_DEPTH} levels deep"
+    total = 0
+    for key, value in data.items():
+        total += size(value)
+        if total > MAX_VALUES:
+            return str(key), f"stands for more than {MAX_VALUES:,} values (YAML aliases repeat them)"
+    return None
 
 
 def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentError | None]:
@@ -227,10 +270,11 @@ def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentErr
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
             lines[str(key_node.value)] = key_node.start_mark.line + offset
-    deep = _too_deep(data)
-    if deep is not None:
-        return {}, {}, ContentError(path, lines.get(deep, 2), f"`{deep}` nests lists or mappings more than "
-                                                             f"{MAX_DEPTH} levels deep", "flatten it")
+    too_big = _too_big(data)
+    if too_big is not None:
+        key, what = too_big
+        return {}, {}, ContentError(path, lines.get(key, 2), f"`{key}` {what}",
+                                    "write the values out plainly, without deep nesting or repeated aliases")
     return data, lines, None
 
 
