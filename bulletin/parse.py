@@ -20,6 +20,7 @@ import xml.etree.ElementTree as etree
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.serializers import to_html_string
 from markdown.treeprocessors import Treeprocessor
 
 from .citations import find_citations
@@ -152,7 +153,7 @@ class ItemTreeprocessor(Treeprocessor):
             if first_paragraph is not None:
                 self.collector.lead_text = " ".join(self._plain("".join(first_paragraph.itertext())).split())
         for heading, blocks in sections:
-            topics = split_topics(heading.attrib.pop("topics", ""))
+            topics = split_topics(heading.attrib.pop("topics", None) or "")  # `{topics=}` gives None
             heading_text = " ".join(self._plain("".join(heading.itertext())).split())
             anchor = heading.attrib.pop("id", None)
             anchor = anchors.claim(anchor or heading_text)
@@ -184,7 +185,7 @@ class ItemTreeprocessor(Treeprocessor):
         return htmllib.unescape(text) if "&" in text else text
 
     def _inner_html(self, element: etree.Element) -> str:
-        html = etree.tostring(element, encoding="unicode", method="html")
+        html = to_html_string(element)  # Markdown's serializer: a bare `{x}` attribute has no value
         inner = html[html.index(">") + 1: html.rindex("<")]
         return self.md.postprocessors["raw_html"].run(inner) if "raw_html" in self.md.postprocessors else inner
 
