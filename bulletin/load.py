@@ -240,6 +240,19 @@ def _too_big(data: dict) -> tuple[str, str] | None:
     return None
 
 
+YAML_TIMESTAMP = re.compile(r"(?<![\w.-])(\d{4})-(\d\d?)-(\d\d?)(?:[Tt ]+(\d\d?):(\d\d):(\d\d))?")
+
+
+def _impossible_timestamp(text: str) -> bool:
+    for match in YAML_TIMESTAMP.finditer(text):
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        try:
+            dt.datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            return True
+    return False
+
+
 def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentError | None]:
     """YAML → dict, plus the file line of each top-level key."""
     # YAML line 0 is the file's line 2 (after `---`), unless the text kept that line's newline.
@@ -263,6 +276,12 @@ def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentErr
         return {}, {}, ContentError(path, 2, f"front matter is not valid YAML: {exc}", "fix the YAML syntax")
     except RecursionError:
         return {}, {}, ContentError(path, 2, "front matter is nested too deeply", "flatten the lists and mappings")
+    except (ValueError, OverflowError) as exc:  # a YAML date or time that does not exist: 2020-02-30
+        rows = front.split("\n")
+        row = next((n for n, text in enumerate(rows) if _impossible_timestamp(text)), None)
+        return {}, {}, ContentError(path, row + offset if row is not None else 2,
+                                    f"front matter holds a date or time that does not exist ({exc})",
+                                    "check the day, month and time; write dates as YYYY-MM-DD")
     if not isinstance(data, dict):
         return {}, {}, ContentError(path, 2, "front matter must be `key: value` lines",
                                     "write e.g. `title: …` on its own line")
