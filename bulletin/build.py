@@ -212,8 +212,11 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
            clean: bool, workers: int, progress: bool, started: float) -> BuildResult:
     search_enabled = True
     env_fingerprint = _environment_fingerprint(config, drafts, search_enabled)
-    if clean or db.meta("environment") != env_fingerprint:
+    writer.check_safe()
+    interrupted = writer.recover()  # a commit left unfinished: the state no longer matches the output
+    if clean or interrupted or db.meta("environment") != env_fingerprint:
         db.reset(keep_outputs=True)
+        db.adopt_outputs(interrupted)
     scanned = scan(source_dir / "content")
     inputs = _inputs_signature(source_dir, scanned[0], env_fingerprint)
     if inputs == db.meta("inputs") and writer.output.is_dir() and not writer.journal.exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -16,6 +17,10 @@ def _fail(exc: Exception) -> None:
     if isinstance(exc, BuildError):
         click.echo(exc.report(), err=True)
         sys.exit(1)
+    if isinstance(exc, (OSError, sqlite3.Error)):
+        click.echo(f"error: the build could not write: {exc}; the previous site is unchanged "
+                   "(free some space or fix the permissions, then build again)", err=True)
+        sys.exit(2)
     click.echo(f"error: {exc}", err=True)
     sys.exit(2)
 
@@ -41,7 +46,7 @@ def build(source: Path, output: Path | None, drafts: bool, base_url: str | None,
     try:
         result = build_site(source, output, drafts=drafts, base_url=base_url, force=force, clean=clean,
                             progress=True)
-    except (BuildError, UsageError) as exc:
+    except (BuildError, UsageError, OSError, sqlite3.Error) as exc:
         _fail(exc)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -126,6 +126,10 @@ class BuildState:
             db.execute("ROLLBACK")
             raise
 
+    def adopt_outputs(self, paths: set[str]) -> None:
+        """Files an interrupted commit wrote: ours, with unknown contents."""
+        self.db.executemany("INSERT OR IGNORE INTO outputs VALUES (?, '', '', '')", ((p,) for p in paths))
+
     def save_parsed(self, parsed: dict[str, bytes]) -> None:
         """Store fresh parse results at once: valid whatever happens to the rest of the build."""
         self.db.execute("BEGIN")

@@ -35,7 +35,8 @@ class OutputWriter:
         self.source_dir = source_dir.resolve()
         self.output = output_dir.resolve()
         self.force = force
-        self.staging = self.output.with_name(f".{self.output.name}.bulletin-new")
+        name = self.output.name or "root"  # "/" has no name; check_safe refuses it
+        self.staging = self.output.parent / f".{name}.bulletin-new"
         key = hashlib.sha1(str(self.output).encode()).hexdigest()[:12]
         self.state_key = key
         self.journal = state_dir(self.source_dir) / f"journal-{key}.json"
@@ -73,6 +74,7 @@ class OutputWriter:
         """Get ready to stage; `ours` is every file the previous builds wrote."""
         self.check_safe()
         self.recover()
+        self.ours = ours
         self.foreign = self.foreign_files(ours) if not ours else []
         if self.foreign and not self.force:
             shown = ", ".join(self.foreign[:5]) + (f" and {len(self.foreign) - 5} more"
@@ -95,15 +97,19 @@ class OutputWriter:
         self.staged.add(rel)
 
     def abort(self) -> None:
-        if self.staging.exists():
+        """Drop the staged files, unless a commit began: then the journal needs them."""
+        if self.staging.exists() and not self.journal.exists():
             shutil.rmtree(self.staging, ignore_errors=True)
 
     # -- applying ----------------------------------------------------------------
     def commit(self, staged: set[str], removed: set[str]) -> None:
+        foreign = set(getattr(self, "foreign", ()))
+        ours = getattr(self, "ours", set())
         for rel in sorted(staged):
-            if rel in getattr(self, "foreign", ()):
+            # a file the build now makes where the publisher put one of their own (at any time)
+            if rel in foreign or (rel not in ours and (self.output / rel).exists()):
                 raise UsageError(f"{self.output / rel} was not written by bulletin, and the build would "
-                                 "replace it; move it away first")
+                                 "replace it; move it away first (or into static/ to publish it)")
         self.journal.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.journal.with_suffix(".tmp")
         tmp.write_text(json.dumps({"staged": sorted(staged), "removed": sorted(removed)}), encoding="utf-8")
@@ -137,17 +143,21 @@ class OutputWriter:
         """The build state now matches the output: the journal is no longer needed."""
         self.journal.unlink(missing_ok=True)
 
-    def recover(self) -> None:
-        """Finish a commit that a crash interrupted; drop an unfinished staging folder."""
+    def recover(self) -> set[str]:
+        """Finish a commit that a crash or error interrupted; drop an unfinished staging folder.
+        Returns the files that commit touched (the build state no longer describes them)."""
+        touched: set[str] = set()
         if self.journal.exists():
             try:
                 plan = json.loads(self.journal.read_text(encoding="utf-8"))
+                touched = set(plan["staged"]) | set(plan["removed"])
                 self._apply(set(plan["staged"]), set(plan["removed"]))
             except (ValueError, KeyError, OSError):
                 pass
             self.journal.unlink(missing_ok=True)
         if self.staging.exists():
             shutil.rmtree(self.staging, ignore_errors=True)
+        return touched
 
     def _prune_empty(self, folder: Path) -> None:
         while folder != self.output and folder.is_relative_to(self.output):

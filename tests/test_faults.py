@@ -403,9 +403,6 @@ def test_oserror_while_applying_leaves_the_previous_or_the_new_site(site_a, refe
         f"neither A ({difference(actual, reference['A'])}) nor B ({difference(actual, reference['B'])})"
 
 
-@pytest.mark.xfail(strict=True, reason="files moved in by an interrupted commit are not in the build state, so "
-                                       "a build of the previous content never removes them (and then counts "
-                                       "them as foreign files)")
 def test_oserror_while_applying_then_the_author_reverts(site_a, reference, monkeypatch):
     fail_while_applying(site_a, monkeypatch, "last")
     recovers(site_a, reference, "A")
@@ -430,9 +427,6 @@ def test_error_saving_the_build_state_after_the_commit(site_a, reference, monkey
     recovers(site_a, reference, "B")
 
 
-@pytest.mark.xfail(strict=True, reason="build.py saves the build state after applying the commit: when the save "
-                                       "fails, the state still describes A while the output is B, and a build "
-                                       "of A then renders nothing and leaves B in place")
 def test_error_saving_the_build_state_then_the_author_reverts(site_a, reference, monkeypatch):
     fail_saving_the_state(site_a, monkeypatch)
     recovers(site_a, reference, "A")
@@ -477,9 +471,6 @@ def test_a_full_disk_under_the_real_command_leaves_the_previous_site(full_disk_r
     check_output(root / "site", reference["B"], "next build after the disk filled up")
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py catches only BuildError and UsageError: an OSError (disk full, "
-                                       "file too large) or a sqlite3 error prints a Python traceback and exits 1, "
-                                       "the status of content errors")
 def test_a_full_disk_is_reported_without_a_traceback(full_disk_run):
     _, run = full_disk_run
     assert "File too large" in run.stderr, run.stderr[-2000:]  # the fault hit a file being staged
