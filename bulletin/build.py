@@ -34,7 +34,7 @@ from .search import search_files
 from .search.index import SCRIPT as SEARCH_SCRIPT
 from .sources import load_sources, scan
 from .state import BodyStore, BuildState, digest_of
-from .write import OutputWriter, state_dir
+from .write import OutputWriter, state_file
 
 BUILTIN_STATIC = Path(__file__).parent / "theme" / "static"
 PARALLEL_RENDER_THRESHOLD = 1500  # stale pages; below this one process is faster
@@ -52,6 +52,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     digests: int = 0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    changed: list[str] = field(default_factory=list)  # files written or removed (site-relative)
 
     def summary(self) -> str:
         return (f"{self.digests} digests: {self.written} files written, {self.unchanged} unchanged, "
@@ -201,7 +202,7 @@ def build_site(source_dir: Path, output: Path | None = None, drafts: bool = Fals
                          "(the one holding content/)")
     workers = workers or os.cpu_count() or 1
     config = load_config(source_dir, base_url)
-    db = BuildState(state_dir(source_dir) / f"state-{writer.state_key}.sqlite" if state else None)
+    db = BuildState(state_file(source_dir, writer.output) if state else None)
     try:
         return _build(source_dir, config, db, writer, drafts, clean, workers, progress, started)
     finally:
@@ -275,7 +276,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         model_unchanged = model_signature == db.meta("model")
         if model_unchanged:
             produced.update((p, v) for p, v in old_outputs.items() if _from_model(p) and p not in produced)
-        for rel, data in _other_files(site, config, source_dir, list(produced), not model_unchanged):
+        for rel, data in _other_files(site, config, source_dir, list(produced), not model_unchanged, workers):
             digest = digest_of(data)
             if old_outputs.get(rel, ("",))[0] != digest:
                 writer.stage(rel, data)
@@ -300,7 +301,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     written = len(writer.staged)
     return BuildResult(site, writer.output, page_count, written, len(produced) - written, len(removed),
                        time.perf_counter() - started, loaded.warnings, digests=len(site.digests),
-                       timings=clock.laps)
+                       timings=clock.laps, changed=sorted(writer.staged | removed))
 
 
 class _Clock:
@@ -346,10 +347,10 @@ def _from_model(path: str) -> bool:
 
 
 def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str],
-                 model_changed: bool) -> Iterator[tuple[str, bytes]]:
+                 model_changed: bool, workers: int) -> Iterator[tuple[str, bytes]]:
     if model_changed:
         yield from data_files(site)
-        yield from (f for f in search_files(site, config) if _from_model(f[0]))
+        yield from (f for f in search_files(site, config, workers) if _from_model(f[0]))
     yield SEARCH_SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()
     yield urls.FEED, atom_feed(site, config)
     if config.base_url:

@@ -43,14 +43,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import operator
 import unicodedata
 from array import array
 from collections import defaultdict
-from dataclasses import dataclass, field
-from functools import partial
+from dataclasses import dataclass
+from itertools import repeat
 from importlib import resources
 from typing import Iterable, Iterator
+
+import numpy as np
 
 from .. import urls
 from ..citations import TYPE_NAMES
@@ -128,32 +131,116 @@ def js_order(text: str) -> bytes:
     return text.encode("utf-16-be")
 
 
-@dataclass
-class _Postings:
-    """variant (or folded pair) → sorted ids, one dict per field."""
+class _Ids(dict):
+    """key → a small int, handed out in order of first sight (so `list(ids)` maps back)."""
 
-    fields: list[dict[str, array]] = field(
-        default_factory=lambda: [defaultdict(partial(array, "I")) for _ in range(4)])
+    def __missing__(self, key: str) -> int:
+        value = self[key] = len(self)
+        return value
+
+
+class _Postings:
+    """Keys (variants, or folded pairs) and the documents they occur in, one table per field.
+
+    Documents are added in increasing id order as flat (key id, doc) columns; `finish()`
+    groups them with one stable sort per field (numpy), so each key's ids come out sorted,
+    and encodes every postings list of a field at once (`_encode_groups`)."""
+
+    def __init__(self) -> None:
+        self.ids = _Ids()
+        self._keys = [array("I") for _ in range(4)]
+        self._docs = [array("I") for _ in range(4)]
+        self.names: list[str] = []
+        self.counts = None  # per field, ids per key (numpy, after finish)
+        self._encoded: list[list[str]] = []
+        self._grouped: list = []
 
     def add(self, kind: int, keys: Iterable[str], doc: int) -> None:
-        table = self.fields[kind]
-        for key in keys:
-            table[key].append(doc)
+        found = list(map(self.ids.__getitem__, keys))
+        self._keys[kind].extend(found)
+        self._docs[kind].extend(repeat(doc, len(found)))
 
-    def keys(self) -> set[str]:
-        found: set[str] = set()
-        for table in self.fields:
-            found.update(table)
-        return found
+    def merge(self, other: "_Postings") -> None:
+        """Append another table's columns (its documents must all come after ours, per field)."""
+        if not self.ids:
+            self.ids, self._keys, self._docs = other.ids, other._keys, other._docs
+            return
+        mapping = np.fromiter(map(self.ids.__getitem__, other.ids), dtype=np.uint32, count=len(other.ids))
+        for kind in range(4):
+            if other._keys[kind]:
+                keys = mapping[np.frombuffer(other._keys[kind], dtype=np.uint32)]
+                self._keys[kind].frombytes(keys.tobytes())
+                self._docs[kind].extend(other._docs[kind])
 
-    def entry(self, key: str) -> list[str]:
-        lists = [encode_ids(t.get(key, ())) for t in self.fields]
+    def finish(self) -> None:
+        self.names = list(self.ids)
+        size = len(self.names)
+        counts = []
+        for kind in range(4):
+            keys = np.frombuffer(self._keys[kind], dtype=np.uint32)
+            docs = np.frombuffer(self._docs[kind], dtype=np.uint32)
+            order = np.argsort(keys, kind="stable")
+            grouped = docs[order]
+            count = np.bincount(keys, minlength=size) if len(keys) else np.zeros(size, dtype=np.int64)
+            starts = np.zeros(size + 1, dtype=np.int64)
+            np.cumsum(count, out=starts[1:])
+            self._encoded.append(_encode_groups(grouped, starts))
+            self._grouped.append((grouped, starts))
+            counts.append(count)
+        self._keys = self._docs = []
+        self.counts = np.sum(counts, axis=0) if size else np.zeros(0, dtype=np.int64)
+
+    def keys(self) -> list[str]:
+        return self.names
+
+    def entry(self, index: int) -> list[str]:
+        """The encoded lists of the key numbered `index`, one per field, trailing empty ones dropped."""
+        lists = [encoded[index] for encoded in self._encoded]
         while lists and not lists[-1]:
             lists.pop()
         return lists
 
-    def count(self, key: str) -> int:
-        return sum(len(t.get(key, ())) for t in self.fields)
+    @property
+    def fields(self) -> list[dict]:
+        """Per field, key → its sorted ids (for tests and tools; the build uses `entry`)."""
+        tables = []
+        for grouped, starts in self._grouped:
+            tables.append({name: grouped[starts[n]:starts[n + 1]] for n, name in enumerate(self.names)
+                           if starts[n + 1] > starts[n]})
+        return tables
+
+
+_END = np.frombuffer(END.encode(), dtype=np.uint8)
+_MORE = np.frombuffer(MORE.encode(), dtype=np.uint8)
+
+
+def _encode_groups(ids, starts) -> list[str]:
+    """`encode_ids` of every group `ids[starts[n]:starts[n + 1]]`, vectorised over all of them."""
+    total = len(ids)
+    groups = len(starts) - 1
+    if not total:
+        return [""] * groups
+    values = np.empty(total, dtype=np.int64)
+    values[0] = ids[0]
+    np.subtract(ids[1:], ids[:-1], out=values[1:], dtype=np.int64)
+    values[1:] -= 1  # a gap is coded minus one
+    firsts = starts[:-1][starts[1:] > starts[:-1]]
+    values[firsts] = ids[firsts]  # a group starts with its first id itself
+    width = 1
+    while (values >> (5 * width)).any():
+        width += 1
+    digits = np.zeros((total, width), dtype=np.uint8)
+    digits[:, width - 1] = _END[values & 31]
+    rest = values >> 5
+    for column in range(width - 2, -1, -1):
+        digits[:, column] = np.where(rest > 0, _MORE[rest & 31], 0)
+        rest >>= 5
+    lengths = (digits != 0).sum(axis=1)
+    text = digits[digits != 0].tobytes().decode("ascii")
+    offsets = np.zeros(total + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    bounds = offsets[starts].tolist()
+    return [text[bounds[n]:bounds[n + 1]] for n in range(groups)]
 
 
 class _Terms(dict):
@@ -233,22 +320,59 @@ def _lead(digest: Digest) -> Item:
                 list(digest.decisions))
 
 
-def collect(site: Site) -> SearchData:
-    """Tokenise every item and decision into postings."""
+PARALLEL_DOCS = 20_000  # below this, forking tokeniser processes costs more than it saves
+_SHARED: tuple[list[Item], list[Decision]] | None = None  # inherited by forked tokenisers
+
+
+def collect(site: Site, workers: int = 1) -> SearchData:
+    """Tokenise every item and decision into postings (in `workers` processes on big sites)."""
+    global _SHARED
     items = [item for digest in reversed(site.digests) for item in reversed(digest.items or [_lead(digest)])]
     decisions = list(reversed(site.decisions))
-    words, pairs, tok = _Postings(), _Postings(), _Tokeniser()
-    for kind_head, kind_body, docs, segments in ((ITEM_HEAD, ITEM_BODY, items, item_segments),
-                                                 (DEC_HEAD, DEC_BODY, decisions, decision_segments)):
-        for doc, entry in enumerate(docs):
-            head_texts, body_texts = segments(entry)
-            head_words, head_pairs = tok.segments(head_texts)
-            body_words, body_pairs = tok.segments(body_texts)
-            words.add(kind_head, head_words, doc)
-            words.add(kind_body, body_words - head_words, doc)
-            pairs.add(kind_head, head_pairs, doc)
-            pairs.add(kind_body, body_pairs - head_pairs, doc)
+    jobs = _jobs(len(items), len(decisions), workers)
+    words, pairs = _Postings(), _Postings()
+    _SHARED = (items, decisions)
+    try:
+        if len(jobs) > 1:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_tokenise, jobs, chunksize=1)
+        else:
+            parts = [_tokenise(job) for job in jobs]
+    finally:
+        _SHARED = None
+    for part_words, part_pairs in parts:
+        words.merge(part_words)
+        pairs.merge(part_pairs)
+    words.finish()
+    pairs.finish()
     return SearchData(items, decisions, words, pairs)
+
+
+def _jobs(items: int, decisions: int, workers: int) -> list[tuple[bool, int, int]]:
+    """(decisions?, first doc, end) ranges, in id order within each kind."""
+    if workers < 2 or items + decisions < PARALLEL_DOCS:
+        return [(False, 0, items), (True, 0, decisions)]
+    step = max(1, -(-items // (4 * workers)))
+    jobs = [(False, start, min(items, start + step)) for start in range(0, items, step)]
+    step = max(1, -(-decisions // workers))
+    return jobs + [(True, start, min(decisions, start + step)) for start in range(0, decisions, step)]
+
+
+def _tokenise(job: tuple[bool, int, int]) -> tuple[_Postings, _Postings]:
+    is_decision, start, end = job
+    items, decisions = _SHARED
+    kind_head, kind_body, docs, segments = ((DEC_HEAD, DEC_BODY, decisions, decision_segments) if is_decision
+                                            else (ITEM_HEAD, ITEM_BODY, items, item_segments))
+    words, pairs, tok = _Postings(), _Postings(), _Tokeniser()
+    for doc in range(start, end):
+        head_texts, body_texts = segments(docs[doc])
+        head_words, head_pairs = tok.segments(head_texts)
+        body_words, body_pairs = tok.segments(body_texts)
+        words.add(kind_head, head_words, doc)
+        words.add(kind_body, body_words - head_words, doc)
+        pairs.add(kind_head, head_pairs, doc)
+        pairs.add(kind_body, body_pairs - head_pairs, doc)
+    return words, pairs
 
 
 def _file_name(kind: str, payload: bytes) -> str:
@@ -291,25 +415,26 @@ def _ranges(values: list[int]) -> dict[int, list[list[int]]]:
     return ranges
 
 
-def search_files(site: Site, config=None) -> Iterator[tuple[str, bytes]]:
+def search_files(site: Site, config=None, workers: int = 1) -> Iterator[tuple[str, bytes]]:
     """Every file of the search index (site-root-relative path, bytes), search.js included."""
     language = getattr(config, "language", "vi")
     messages = Messages(language)
-    data = collect(site)
+    data = collect(site, workers)
     items, decisions = data.items, data.decisions
     manifest: dict = {"format": FORMAT, "items": len(items), "decisions": len(decisions),
                       "ic": CHUNK_ITEMS, "xc": CHUNK_DECISIONS}
 
     # Words: postings shards, then the dictionary that says how common each term is.
-    by_term: dict[str, list[str]] = defaultdict(list)
-    for variant in data.words.keys():
-        by_term[term(variant)].append(variant)
+    names, counts = data.words.names, data.words.counts.tolist()
+    by_term: dict[str, list[int]] = defaultdict(list)
+    for number, variant_ in enumerate(names):
+        by_term[term(variant_)].append(number)
     word_entries = []
     dictionary = []
     for key in sorted(by_term, key=js_order):
-        variants = sorted(by_term[key], key=lambda v: (-data.words.count(v), js_order(v)))
-        word_entries.append((key, [[v, *data.words.entry(v)] for v in variants]))
-        dictionary.append((key, sum(data.words.count(v) for v in variants)))
+        variants = sorted(by_term[key], key=lambda n: (-counts[n], js_order(names[n])))
+        word_entries.append((key, [[names[n], *data.words.entry(n)] for n in variants]))
+        dictionary.append((key, sum(counts[n] for n in variants)))
     manifest["u"] = []
     for first, name, payload in _shards("u", word_entries, SHARD_BYTES):
         manifest["u"].append([first, name, len(payload)])
@@ -318,7 +443,9 @@ def search_files(site: Site, config=None) -> Iterator[tuple[str, bytes]]:
     for first, name, payload in _shards("t", dictionary, DICT_BYTES):
         manifest["t"].append([first, name, len(payload)])
         yield FOLDER + name + ".js", payload
-    pair_entries = [(key, data.pairs.entry(key)) for key in sorted(data.pairs.keys(), key=js_order)]
+    pair_names = data.pairs.names
+    pair_entries = [(pair_names[n], data.pairs.entry(n))
+                    for n in sorted(range(len(pair_names)), key=lambda n: js_order(pair_names[n]))]
     manifest["b"] = []
     for first, name, payload in _shards("b", pair_entries, SHARD_BYTES):
         manifest["b"].append([first, name, len(payload)])
