@@ -35,51 +35,135 @@ function show(e){if(!box){box=document.createElement("div");box.id="bulletin-err
 box.setAttribute("role","alert");box.style.cssText="position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;"+
 "background:#2b0000;color:#fff;font:14px/1.5 ui-monospace,monospace;padding:1rem 1.25rem;z-index:99999;"+
 "border-top:4px solid #ff5c5c;white-space:pre-wrap";document.body.appendChild(box);}box.textContent=e;}
-es.addEventListener("reload",function(){location.reload();});
+es.addEventListener("reload",function(m){var u=JSON.parse(m.data).urls,p=decodeURIComponent(location.pathname).replace(/^\\/+/,"");
+if(p===""||p.slice(-1)==="/")p+="index.html";if(!u||u.indexOf(p)>=0)location.reload();});
 es.addEventListener("error-report",function(m){show(JSON.parse(m.data).text);});
 es.addEventListener("ok",function(){if(box){box.remove();box=null;}});
 })();</script>""" % EVENTS_PATH
 
 
 class BuildLoop:
-    """Owns the rebuilds: one at a time, the latest result visible to the server."""
+    """Owns the rebuilds: one at a time, the latest result visible to the server.
+
+    A save of digests that the archive already knows is shown in two steps: their
+    pages are previewed at once (preview.py) and served from memory, then the exact
+    incremental build runs and its files take over. Open pages reload only when a
+    file they show changed."""
+
+    HISTORY = 64  # reload generations remembered for slow event readers
 
     def __init__(self, source: Path, output: Path, drafts: bool, log=print):
+        from .preview import Preview
+
         self.source, self.output, self.drafts, self.log = source, output, drafts, log
         self.generation = 0
         self.error: str | None = None
         self.changed = threading.Condition()
+        self.overrides: dict[str, bytes] = {}  # URL → previewed page, until the exact build lands
+        self.preview = Preview(source, output, drafts)
+        self._reloads: list[tuple[int, frozenset[str] | None]] = []
         self._lock = threading.Lock()
 
-    def rebuild(self) -> None:
-        from .build import build_site
-
+    def rebuild(self, changed_paths: set[str] | None = None) -> None:
         with self._lock:
             started = time.perf_counter()
-            try:
-                result = build_site(self.source, self.output, drafts=self.drafts)
-            except BuildError as exc:
-                self._publish(exc.report(), bump=False)
-                self.log(exc.report())
-                return
-            except UsageError as exc:
-                self._publish(f"error: {exc}", bump=False)
-                self.log(f"error: {exc}")
-                return
-            except Exception as exc:  # keep serving the last good site whatever happens
-                text = f"build failed: {type(exc).__name__}: {exc}"
-                self._publish(text, bump=False)
-                self.log(text)
-                return
-            self._publish(None, bump=True)
-            self.log(f"{result.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)")
+            rels = self._saved_digests(changed_paths)
+            if rels and not self._show_preview(rels, started):
+                return  # the saved file is invalid: the exact build would stop on the same errors
+            self._exact_build(started)
+            self.preview.forget()
+            self._warm_preview()
 
-    def _publish(self, error: str | None, bump: bool) -> None:
+    def _saved_digests(self, paths: set[str] | None) -> list[str] | None:
+        """The saved files relative to content/, when every one is a digest; else None."""
+        if not paths:
+            return None
+        content = self.source / "content"
+        rels = []
+        for path in paths:
+            absolute = Path(os.path.abspath(path))
+            if not absolute.is_relative_to(content):
+                return None
+            if absolute.suffix == ".md":
+                rels.append(absolute.relative_to(content).as_posix())
+            elif absolute.is_dir() or path.endswith(os.sep):
+                return None  # a folder moved or removed: only the exact build can tell
+            # other files in content/ (an editor's probe such as vim's "4913") are not digests
+        return sorted(rels)
+
+    def _show_preview(self, rels: list[str], started: float) -> bool:
+        try:
+            pages = self.preview.pages(rels)
+        except BuildError as exc:  # the last good pages (previews included) stay served
+            self._publish(exc.report(), reload=False)
+            self.log(exc.report())
+            return False
+        except Exception as exc:  # a preview is a courtesy: the exact build decides
+            self.log(f"preview skipped: {type(exc).__name__}: {exc}")
+            return True
+        if pages:
+            self.overrides = {**self.overrides, **pages}
+            self._publish(None, reload=frozenset(pages))
+            self.log(f"previewed {', '.join(sorted(pages))} in {time.perf_counter() - started:.2f} s")
+        return True
+
+    def _exact_build(self, started: float) -> None:
+        from .build import build_site
+
+        try:
+            result = build_site(self.source, self.output, drafts=self.drafts)
+        except BuildError as exc:
+            text = exc.report()
+        except UsageError as exc:
+            text = f"error: {exc}"
+        except Exception as exc:  # keep serving the last good site whatever happens
+            text = f"build failed: {type(exc).__name__}: {exc}"
+        else:
+            changed = set(result.changed)
+            for url, page in self.overrides.items():  # previewed right: no second reload
+                if url in changed and _read(self.output / url) == page:
+                    changed.discard(url)
+            self.overrides = {}
+            self._publish(None, reload=frozenset(changed) if changed else False)
+            self.log(f"{result.summary()} (rebuilt in {time.perf_counter() - started:.2f} s)")
+            return
+        self._publish(text, reload=False)  # the last good site (and previews) stay served
+        self.log(text)
+
+    def _warm_preview(self) -> None:
+        try:
+            self.preview.warm()
+        except Exception as exc:
+            self.log(f"preview unavailable: {type(exc).__name__}: {exc}")
+
+    def _publish(self, error: str | None, reload) -> None:
+        """`reload`: False for none, or the set of URLs whose pages changed."""
         with self.changed:
             self.error = error
-            if bump:
+            if reload is not False:
                 self.generation += 1
+                self._reloads = [*self._reloads[-self.HISTORY + 1:], (self.generation, reload)]
             self.changed.notify_all()
+
+    def reloads_since(self, seen: int) -> list[str] | None:
+        """URLs changed after generation `seen` (None: every page)."""
+        with self.changed:
+            if not self._reloads or self._reloads[0][0] > seen + 1:
+                return None
+            found: set[str] = set()
+            for generation, urls_ in self._reloads:
+                if generation > seen:
+                    if urls_ is None:
+                        return None
+                    found |= urls_
+            return sorted(found)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 class ChangeHandler(FileSystemEventHandler):
@@ -90,6 +174,8 @@ class ChangeHandler(FileSystemEventHandler):
         self.ignored_roots = [str(p.resolve()) for p in ignored_roots]
         self.pending = threading.Event()
         self.last_event = 0.0
+        self.lock = threading.Lock()
+        self.paths: set[str] = set()  # changed since the last rebuild
 
     def relevant(self, path: str) -> bool:
         name = os.path.basename(path)
@@ -101,8 +187,13 @@ class ChangeHandler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
-        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-        if any(p and self.relevant(p) for p in paths):
+        paths = [p for p in (event.src_path, getattr(event, "dest_path", "") or "") if p and self.relevant(p)]
+        if paths:
+            with self.lock:
+                if not event.is_directory:
+                    self.paths.update(paths)
+                elif event.event_type != "modified":  # (a folder is "modified" with every file in it)
+                    self.paths.add(os.path.join(paths[0], ""))
             self.last_event = time.monotonic()
             self.pending.set()
 
@@ -113,7 +204,9 @@ class ChangeHandler(FileSystemEventHandler):
             while time.monotonic() - self.last_event < DEBOUNCE_SECONDS:
                 time.sleep(DEBOUNCE_SECONDS / 3)
             self.pending.clear()
-            self.loop.rebuild()
+            with self.lock:
+                paths, self.paths = self.paths, set()
+            self.loop.rebuild(paths)
 
 
 class SiteRequestHandler(BaseHTTPRequestHandler):
@@ -128,6 +221,10 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
         if path == EVENTS_PATH:
             self.stream_events()
             return
+        override = self.loop.overrides.get(_page_url(path))
+        if override is not None:
+            self.send_bytes(override, "text/html", HTTPStatus.OK)
+            return
         target = resolve_request(self.loop.output, path)
         if target is None:
             self.send_page(self.loop.output / "404.html", HTTPStatus.NOT_FOUND)
@@ -140,7 +237,9 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
         except OSError:
             data, status = b"<!DOCTYPE html><title>404</title><p>Not found</p>", HTTPStatus.NOT_FOUND
             file = Path("404.html")
-        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        self.send_bytes(data, mimetypes.guess_type(file.name)[0] or "application/octet-stream", status)
+
+    def send_bytes(self, data: bytes, kind: str, status: HTTPStatus) -> None:
         if kind == "text/html":
             data = inject_reload(data, self.loop.error)
         self.send_response(status)
@@ -169,17 +268,24 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
                     self._event("error-report" if error else "ok", error or "")
                     seen_error = error
                 if generation != seen_generation:
+                    changed = loop.reloads_since(seen_generation)
                     seen_generation = generation
-                    self._event("reload", "")
+                    self._event("reload", "", urls=changed)
                 else:
                     self.wfile.write(b": keep-alive\n\n")
                     self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return
 
-    def _event(self, name: str, text: str) -> None:
-        self.wfile.write(f"event: {name}\ndata: {json.dumps({'text': text})}\n\n".encode())
+    def _event(self, name: str, text: str, **extra) -> None:
+        self.wfile.write(f"event: {name}\ndata: {json.dumps({'text': text, **extra})}\n\n".encode())
         self.wfile.flush()
+
+
+def _page_url(url_path: str) -> str:
+    """The site-relative URL of a request path, as pages are named: "digests/x/index.html"."""
+    path = unquote(url_path).lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
 
 
 def resolve_request(root: Path, url_path: str) -> Path | None:
@@ -220,7 +326,7 @@ def serve(source: Path, output: Path | None = None, port: int = 8000, host: str 
     source = source.resolve()
     output = (output or source / "site").resolve()
     loop = BuildLoop(source, output, drafts, log)
-    loop.rebuild()
+    loop.rebuild()  # also readies the preview
     handler_class = type("Handler", (SiteRequestHandler,), {"loop": loop})
     server = ThreadingHTTPServer((host, port), handler_class)
     server.daemon_threads = True

@@ -30,6 +30,15 @@ def state_dir(source_dir: Path) -> Path:
     return source_dir / STATE_DIR
 
 
+def output_key(output_dir: Path) -> str:
+    """Names the build state and journal of one output folder (a site may build to several)."""
+    return hashlib.sha1(str(output_dir.resolve()).encode()).hexdigest()[:12]
+
+
+def state_file(source_dir: Path, output_dir: Path) -> Path:
+    return state_dir(source_dir) / f"state-{output_key(output_dir)}.sqlite"
+
+
 class OutputWriter:
     def __init__(self, source_dir: Path, output_dir: Path, force: bool = False):
         self.source_dir = source_dir.resolve()
@@ -37,7 +46,7 @@ class OutputWriter:
         self.force = force
         name = self.output.name or "root"  # "/" has no name; check_safe refuses it
         self.staging = self.output.parent / f".{name}.bulletin-new"
-        key = hashlib.sha1(str(self.output).encode()).hexdigest()[:12]
+        key = output_key(self.output)
         self.state_key = key
         self.journal = state_dir(self.source_dir) / f"journal-{key}.json"
         self.staged: set[str] = set()

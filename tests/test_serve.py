@@ -3,6 +3,7 @@ the page while the last good site stays served, recovery, and safe file serving.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -89,7 +90,8 @@ def test_a_save_reloads_a_bad_save_shows_the_error_and_a_fix_recovers(server):
     base, digest = server
     events = Events(base)
     save(digest, GOOD.format(n=2))
-    assert events.next()[0] == "reload"
+    name, data = events.next()  # the preview: only the saved digest's page reloads
+    assert name == "reload" and json.loads(data)["urls"] == ["digests/w51/index.html"]
     assert "Nội dung 2" in get(base + "digests/b/index.html".replace("b", "w51"))[1]
     save(digest, "---\ntitle: [hỏng\n---\n")
     name, data = events.next()
