@@ -15,10 +15,12 @@ import multiprocessing
 import os
 import sys
 import time
+from functools import partial
+from itertools import chain
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from . import __version__, urls
 from .config import SiteConfig, load_config
@@ -106,6 +108,7 @@ class _PageRenderer:
         return results
 
 
+SideTask = Callable[[int], list[tuple[str, str, bool]]]  # (workers) -> [(path, hash, staged)]
 _FORKED: tuple[_PageRenderer, list[tuple[Page, str]]] | None = None
 CHUNK = 400  # pages per task handed to a worker process
 
@@ -118,22 +121,22 @@ def _render_chunk(start: int):
         return exc
 
 
-def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: int,
-                progress: bool) -> list[_Rendered]:
+def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: int, progress: bool,
+                side: SideTask | None = None) -> tuple[list[_Rendered], list[tuple[str, str, bool]]]:
+    """Render the pages, then `side` (the model's own files: data and search index)."""
     global _FORKED
     bar = _progress_bar(len(jobs), progress)
+    results = []
     try:
         if len(jobs) < PARALLEL_RENDER_THRESHOLD or workers < 2:
-            results = []
             for start in range(0, len(jobs), CHUNK):
                 results.extend(worker.run(jobs[start:start + CHUNK]))
                 bar.update(min(CHUNK, len(jobs) - start))
-            return results
+            return results, side(workers) if side else []
         _FORKED = (worker, jobs)  # inherited by the forked workers: nothing is pickled on the way in
         # Move every object to the permanent generation: the workers' collections then never
         # touch (and so never copy) the pages of the model they share with this process.
         gc.freeze()
-        results = []
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for share in pool.imap_unordered(_render_chunk, range(0, len(jobs), CHUNK)):
                 if isinstance(share, BuildError):
@@ -142,11 +145,29 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
                 results.extend(share)
                 bar.update(len(share))
         results.sort(key=lambda r: r.url)
-        return results
     finally:
         _FORKED = None
         gc.unfreeze()
         bar.close()
+    # The model's own files after the pool is gone: making them alongside the page workers (in
+    # this process or a worker) was measured slower, as every page of the shared model written
+    # while the workers live is copied.
+    return results, side(workers) if side else []
+
+
+def _model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
+                 workers: int) -> list[tuple[str, str, bool]]:
+    """The data files and the search index, functions of the model alone; staged if their bytes changed."""
+    results = []
+    for rel, data in chain(data_files(site), search_files(site, config, workers)):
+        if not _from_model(rel):
+            continue
+        digest = digest_of(data)
+        staged = old_outputs.get(rel, ("",))[0] != digest
+        if staged:
+            writer.stage(rel, data)
+        results.append((rel, digest, staged))
+    return results
 
 
 def _static_files(source_dir: Path) -> Iterator[tuple[str, bytes]]:
@@ -220,7 +241,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         db.adopt_outputs(interrupted)
     scanned = scan(source_dir / "content")
     inputs = _inputs_signature(source_dir, scanned[0], env_fingerprint)
-    if inputs == db.meta("inputs") and writer.output.is_dir() and not writer.journal.exists():
+    if inputs == db.meta("inputs") and not writer.journal.exists() and _outputs_look_present(writer.output, db):
         count = int(db.meta("pages") or 0)
         return BuildResult(None, writer.output, count, 0, count, 0, time.perf_counter() - started, scanned[1],
                            digests=int(db.meta("digests") or 0))
@@ -241,7 +262,8 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     old_objects = db.object_hashes()
     changed_objects = {k for k, h in objects.items() if old_objects.get(k) != h}
     changed_objects |= old_objects.keys() - objects.keys()
-    old_outputs = db.outputs()
+    recorded = db.outputs()
+    old_outputs = _still_present(writer.output, recorded)  # a file deleted by hand is made again
     reading_changed = db.pages_reading(changed_objects) if changed_objects else set()
     clock.lap("index")
 
@@ -262,26 +284,31 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         else:
             produced[page.url] = old
             unchanged_pages.add(page.url)
-    writer.open(set(old_outputs))
+    writer.open(set(recorded))
+    # The data files and the search index are functions of the model alone: when no
+    # object changed (a template or static edit), last build's files still hold.
+    model_signature = digest_of(repr(sorted(objects.items())).encode())
+    model_unchanged = model_signature == db.meta("model")
+    model_files_present = all(p in old_outputs for p in recorded if _from_model(p))
+    side = None if model_unchanged and model_files_present else partial(_model_files, site, config, writer,
+                                                                          old_outputs)
     clock.lap("plan")
     try:
-        rendered = _render_all(_PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
-        clock.lap("render")
+        rendered, model_files = _render_all(_PageRenderer(renderer, writer, old_outputs), jobs, workers, progress,
+                                            side)
+        clock.lap("render, data and search")
         deps = {r.url: r.deps for r in rendered}
         for r in rendered:
             produced[r.url] = (r.hash, r.fingerprint)
-        # The data files and the search index are functions of the model alone: when no
-        # object changed (a template or static edit), last build's files still hold.
-        model_signature = digest_of(repr(sorted(objects.items())).encode())
-        model_unchanged = model_signature == db.meta("model")
-        if model_unchanged:
+        if side is None:
             produced.update((p, v) for p, v in old_outputs.items() if _from_model(p) and p not in produced)
-        for rel, data in _other_files(site, config, source_dir, list(produced), not model_unchanged, workers):
+        produced.update((path, (digest, "")) for path, digest, _ in model_files)
+        for rel, data in _other_files(site, config, source_dir, list(produced)):
             digest = digest_of(data)
             if old_outputs.get(rel, ("",))[0] != digest:
                 writer.stage(rel, data)
             produced[rel] = (digest, "")
-        removed = set(old_outputs) - set(produced)
+        removed = set(recorded) - set(produced)
         clock.lap("other files")
         writer.commit(writer.staged, removed)
         clock.lap("commit")
@@ -330,6 +357,25 @@ def _inputs_signature(source_dir: Path, content_files, env_fingerprint: str) -> 
     return digest.hexdigest()
 
 
+def _still_present(output: Path, recorded: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """The recorded outputs that are still in the output folder."""
+    if not output.is_dir():
+        return {}
+    present = set()
+    prefix = len(str(output)) + 1
+    for folder, _, names in os.walk(output):
+        base = folder[prefix:].replace(os.sep, "/")
+        present.update(f"{base}/{n}" if base else n for n in names)
+    return {p: v for p, v in recorded.items() if p in present}
+
+
+def _outputs_look_present(output: Path, db: BuildState) -> bool:
+    """For the no-op path, which must not walk the whole output: the folder and a sample of files."""
+    if not output.is_dir():
+        return False
+    return all((output / path).is_file() for path in db.sample_outputs(64))
+
+
 def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:
     """Digest HTML is read back when its page renders; the model keeps items, not bodies."""
     if db.path is None:
@@ -346,11 +392,8 @@ def _from_model(path: str) -> bool:
     return path.startswith(("data/", "search/")) and path not in (urls.SEARCH, SEARCH_SCRIPT)
 
 
-def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str],
-                 model_changed: bool, workers: int) -> Iterator[tuple[str, bytes]]:
-    if model_changed:
-        yield from data_files(site)
-        yield from (f for f in search_files(site, config, workers) if _from_model(f[0]))
+def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str]
+                 ) -> Iterator[tuple[str, bytes]]:
     yield SEARCH_SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()
     yield urls.FEED, atom_feed(site, config)
     if config.base_url:

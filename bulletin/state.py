@@ -97,6 +97,15 @@ class BuildState:
     def outputs(self) -> dict[str, tuple[str, str]]:
         return {p: (h, f) for p, h, f in self.db.execute("SELECT path, hash, fingerprint FROM outputs")}
 
+    def sample_outputs(self, count: int) -> list[str]:
+        """Up to `count` recorded outputs spread over the table (the home page among them)."""
+        total = self.db.execute("SELECT max(rowid) FROM outputs").fetchone()[0] or 0
+        step = max(1, total // count)
+        rows = self.db.execute("SELECT path FROM outputs WHERE rowid % ? = 0 AND hash != '' LIMIT ?",
+                               (step, count)).fetchall()
+        return [p for (p,) in rows] + [p for (p,) in self.db.execute(
+            "SELECT path FROM outputs WHERE path = 'index.html' AND hash != ''")]
+
     def pages_reading(self, keys: set[str]) -> set[str]:
         """Pages whose templates read any of these objects last time."""
         return {path for path, deps in self.db.execute("SELECT path, deps FROM outputs WHERE deps != ''")

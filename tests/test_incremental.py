@@ -206,3 +206,51 @@ def test_no_op_rebuild_takes_the_fast_path(built):
     site, output = built
     result = build_site(site, output)
     assert result.site is None and result.written == 0
+
+
+def test_a_deleted_output_folder_is_built_again_in_full(built, tmp_path):
+    site, output = built
+    expected = tree(output)
+    shutil.rmtree(output)
+    build_site(site, output)
+    assert tree(output) == expected
+
+
+@pytest.mark.parametrize("victim", ["index.html", "digests/2020/2020-w51/index.html", "data/decisions.json",
+                                    "search/manifest.js"])
+def test_output_files_deleted_by_hand_are_made_again(built, victim):
+    site, output = built
+    expected = tree(output)
+    for path in (output / "search").glob("u/*.js"):  # a search shard too: the model did not change
+        path.unlink()
+        break
+    (output / victim).unlink()
+    path = site / "content" / "2020" / "2020-w51.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # not a no-op build
+    _touch_later(path)
+    build_site(site, output)
+    path.write_text(path.read_text(encoding="utf-8")[:-1], encoding="utf-8")
+    _touch_later(path)
+    build_site(site, output)
+    assert tree(output) == expected
+
+
+def test_an_emptied_output_folder_is_noticed_even_when_no_input_changed(built):
+    site, output = built
+    expected = tree(output)
+    for child in output.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    build_site(site, output)
+    assert tree(output) == expected
+
+
+def test_a_deleted_search_shard_is_made_again_when_only_a_template_changed(built):
+    site, output = built
+    shard = sorted((output / "search" / "u").glob("*.js"))[0]
+    expected = shard.read_bytes()
+    shard.unlink()
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "404.html").write_text("{% extends 'base.html' %}{% block content %}Không thấy{% endblock %}",
+                                                 encoding="utf-8")
+    result = build_site(site, output)
+    assert result.site is not None and shard.read_bytes() == expected

@@ -333,16 +333,17 @@ def collect(site: Site, workers: int = 1) -> SearchData:
     words, pairs = _Postings(), _Postings()
     _SHARED = (items, decisions)
     try:
-        if len(jobs) > 1:
+        if workers > 1 and len(jobs) > 2:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_tokenise, jobs, chunksize=1)
+                for part_words, part_pairs in pool.imap(_tokenise, jobs):  # merged as they come
+                    words.merge(part_words)
+                    pairs.merge(part_pairs)
         else:
-            parts = [_tokenise(job) for job in jobs]
+            for part_words, part_pairs in map(_tokenise, jobs):
+                words.merge(part_words)
+                pairs.merge(part_pairs)
     finally:
         _SHARED = None
-    for part_words, part_pairs in parts:
-        words.merge(part_words)
-        pairs.merge(part_pairs)
     words.finish()
     pairs.finish()
     return SearchData(items, decisions, words, pairs)
