@@ -220,6 +220,20 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
+def growth(by_size: dict[int, dict[str, tuple[float, int]]]) -> list[str]:
+    """Largest size against smallest: how time and memory grow with the archive."""
+    if len(by_size) < 2:
+        return []
+    small, large = min(by_size), max(by_size)
+    lines = [f"\n## Growth: {large:,} against {small:,} digests ({large / small:.0f}x the content)\n",
+             "| measurement | time ratio | memory ratio |", "|---|---|---|"]
+    for name, (seconds, peak) in by_size[large].items():
+        if name in by_size[small]:
+            small_seconds, small_peak = by_size[small][name]
+            lines.append(f"| {name} | {seconds / small_seconds:.1f} | {peak / max(small_peak, 1):.1f} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
@@ -231,10 +245,14 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     global ENV
     ENV = snapshot_code()
+    started_load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     lines = [f"# Benchmarks\n", f"Machine: {machine()}. Medians of {args.runs} runs; peak memory is the "
-             "largest PSS sum over the build's processes.\n"]
+             "largest PSS sum over the build's processes.\n",
+             f"Date: {time.strftime('%Y-%m-%d %H:%M')}. Load average at start: {started_load}.\n"]
+    by_size: dict[int, dict[str, tuple[float, int]]] = {}
     for size in args.sizes:
         results = bench_bulletin(size, args.runs)
+        by_size[size] = results
         files, size_bytes = results.pop("_files")
         lines.append(f"\n## {size:,} digests\n\n| measurement | seconds | peak memory |\n|---|---|---|")
         for name, (seconds, peak) in results.items():
@@ -250,6 +268,8 @@ def main() -> None:
                     lines.append(f"\n{name} on the same corpus: cold build {peer:.2f} s; "
                                  f"bulletin/{name} = {cold / peer:.2f}.")
         print("\n".join(lines[-12:]), flush=True)
+    lines.extend(growth(by_size))
+    lines.append(f"\nLoad average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}.")
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"\nwritten {HERE / 'RESULTS.md'}")
 
