@@ -10,7 +10,8 @@ Corpora come from ../shared/bench/gen_corpus.py. Every figure is the median of
 outside; peak memory is the largest sum of PSS over the build's process tree
 (main process and its forked workers: PSS splits the pages they share, so the
 sum is the memory really in use; an RSS sum would count shared pages twice),
-sampled every 20 ms. Prints a table and writes
+sampled every 100 ms in one extra run that is not timed (sampling a large
+process tree costs the kernel enough CPU to slow a 2-core machine). Prints a table and writes
 bench/RESULTS.md.
 """
 
@@ -65,14 +66,20 @@ def snapshot_code() -> dict[str, str]:
 ENV: dict[str, str] | None = None
 
 
-def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """Wall seconds and peak tree PSS (KB) of one command; fails loudly if it fails."""
+def timed(command: list[str], cwd: Path | None = None, sample: bool = False) -> tuple[float, int]:
+    """Wall seconds and, with `sample`, peak tree PSS (KB) of one command; fails loudly if it fails.
+
+    Reading smaps_rollup of a 2 GB process tree costs the kernel tens of milliseconds, so
+    sampling takes a good share of a 2-core machine: runs that are timed are not sampled."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_memory_kb(process.pid))
-        time.sleep(0.02)
+    if sample:
+        while process.poll() is None:
+            peak = max(peak, tree_memory_kb(process.pid))
+            time.sleep(0.1)
+    else:
+        process.wait()
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")
@@ -101,13 +108,14 @@ def fresh_copy(size: int) -> Path:
 
 
 def median_of(runs: int, prepare, command) -> tuple[float, int]:
-    times, peaks = [], []
+    """Median seconds of `runs` unsampled runs; peak memory from one more run, sampled."""
+    prepare()
+    _, peak = timed(command, sample=True)
+    times = []
     for _ in range(runs):
         prepare()
-        seconds, peak = timed(command)
-        times.append(seconds)
-        peaks.append(peak)
-    return statistics.median(times), max(peaks)
+        times.append(timed(command)[0])
+    return statistics.median(times), peak
 
 
 def touch(path: Path) -> None:

@@ -137,6 +137,7 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
         # Move every object to the permanent generation: the workers' collections then never
         # touch (and so never copy) the pages of the model they share with this process.
         gc.freeze()
+        _release_free_memory()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for share in pool.imap_unordered(_render_chunk, range(0, len(jobs), CHUNK)):
                 if isinstance(share, BuildError):
@@ -153,6 +154,17 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
     # this process or a worker) was measured slower, as every page of the shared model written
     # while the workers live is copied.
     return results, side(workers) if side else []
+
+
+def _release_free_memory() -> None:
+    """Hand the heap's free pages back to the system before forking: they would otherwise count
+    in every worker's memory (glibc only; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
