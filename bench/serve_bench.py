@@ -116,7 +116,10 @@ class Server:
             [sys.executable, "-m", "bulletin", "serve", "--source", str(site), "--port", str(self.port)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env={**env, "PYTHONUNBUFFERED": "1"}, text=True, encoding="utf-8", errors="replace",
-            bufsize=1, start_new_session=True)
+            bufsize=1, start_new_session=True,
+            # Ctrl+C as in a terminal: a bench started in the background (nohup, &) ignores SIGINT,
+            # and the server would inherit that.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
