@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 
 TESTS = Path(__file__).resolve().parent
@@ -43,6 +44,21 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+class MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates shared by many in-process builds (Jinja checks each against its
+    source, so an edited template is compiled again): speed only, for the long test modules."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.codes:
+            bucket.bytecode_from_string(self.codes[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.codes[bucket.key] = bucket.bytecode_to_string()
 
 
 def digest_md(title: str, week_start: str, week_end: str, body: str = "", **front) -> str:

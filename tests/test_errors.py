@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import write_files as write
 
 GOOD = "---\ntitle: Tốt\nweek_start: 2020-12-14\nweek_end: 2020-12-20\n---\n\n## Mục {topics=\"Y tế\"}\n\nVăn bản số 1/QĐ-UBND.\n"
 BROKEN = {
@@ -29,15 +30,6 @@ BROKEN = {
                             "would both be written"),
 }
 
-
-def write(root: Path, files: dict) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

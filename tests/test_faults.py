@@ -30,8 +30,8 @@ import sys
 import time
 from pathlib import Path
 
-import jinja2
 import pytest
+from conftest import MemoryBytecodeCache
 
 import bulletin.render
 from bulletin.build import build_site
@@ -57,23 +57,11 @@ def fault_report():
           f"({STATS['next_files']} files)")
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    def __init__(self) -> None:
-        self.codes: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket) -> None:
-        if bucket.key in self.codes:
-            bucket.bytecode_from_string(self.codes[bucket.key])
-
-    def dump_bytecode(self, bucket) -> None:
-        self.codes[bucket.key] = bucket.bytecode_to_string()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def compiled_templates_once():
     """Speed only: the in-process builds share compiled templates (Jinja's bytecode cache,
     checked against each template's source, so an edited template is compiled again)."""
-    cache = _MemoryBytecodeCache()
+    cache = MemoryBytecodeCache()
     original_init = bulletin.render.Renderer.__init__
 
     def init(self, *args, **kwargs):

@@ -24,8 +24,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-import jinja2
 import pytest
+from conftest import MemoryBytecodeCache
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -54,23 +54,11 @@ def report():
           "no other exception")
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    def __init__(self) -> None:
-        self.codes: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket) -> None:
-        if bucket.key in self.codes:
-            bucket.bytecode_from_string(self.codes[bucket.key])
-
-    def dump_bytecode(self, bucket) -> None:
-        self.codes[bucket.key] = bucket.bytecode_to_string()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def compiled_templates_once():
     """Speed only: thousands of builds share the compiled built-in templates (Jinja's own
     bytecode cache, checked against the source) instead of compiling them each time."""
-    cache = _MemoryBytecodeCache()
+    cache = MemoryBytecodeCache()
     original_init = bulletin.render.Renderer.__init__
     original_closure = bulletin.deps.template_closure
     closures: dict[tuple, set[str] | None] = {}

@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import write_files as write
 
 from bulletin.build import build_site
 from bulletin.errors import BuildError, UsageError
@@ -32,16 +33,6 @@ from bulletin.write import OutputWriter
 GOOD = "---\ntitle: Tốt\nweek_start: 2020-12-14\nweek_end: 2020-12-20\n---\n\n## Mục {topics=\"Y tế\"}\n\nVăn bản số 1/QĐ-UBND.\n"
 OTHER = "---\ntitle: Khác\nweek_start: 2020-12-07\nweek_end: 2020-12-13\n---\n\n## Mục khác {topics=\"Đất đai\"}\n\nx\n"
 
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
 
 
 def tree(folder: Path) -> dict[str, bytes]:
