@@ -100,13 +100,8 @@ def _neighbours(known: dict[str, DigestSource], rel: str, source: DigestSource, 
                 ) -> tuple[DigestSource | None, DigestSource | None]:
     """The digests just older and just newer than `source` in the archive's order."""
     key = digest_order(source)
-    older = newer = None
-    for other_rel, other in known.items():
-        if other_rel == rel or (other.draft and not drafts):
-            continue
-        order = digest_order(other)
-        if order < key and (older is None or order > digest_order(older)):
-            older = other
-        elif order > key and (newer is None or order < digest_order(newer)):
-            newer = other
-    return older, newer
+    others = [(digest_order(other), other) for other_rel, other in known.items()
+              if other_rel != rel and (drafts or not other.draft)]
+    older = max((entry for entry in others if entry[0] < key), key=lambda e: e[0], default=None)
+    newer = min((entry for entry in others if entry[0] > key), key=lambda e: e[0], default=None)
+    return older and older[1], newer and newer[1]
