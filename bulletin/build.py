@@ -15,12 +15,11 @@ import multiprocessing
 import os
 import sys
 import time
-from functools import partial
 from itertools import chain
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from . import __version__, urls
 from .config import SiteConfig, load_config
@@ -108,7 +107,6 @@ class _PageRenderer:
         return results
 
 
-SideTask = Callable[[int], list[tuple[str, str, bool]]]  # (workers) -> [(path, hash, staged)]
 _FORKED: tuple[_PageRenderer, list[tuple[Page, str]]] | None = None
 CHUNK = 400  # pages per task handed to a worker process
 
@@ -121,9 +119,9 @@ def _render_chunk(start: int):
         return exc
 
 
-def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: int, progress: bool,
-                side: SideTask | None = None) -> tuple[list[_Rendered], list[tuple[str, str, bool]]]:
-    """Render the pages, then `side` (the model's own files: data and search index)."""
+def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: int, progress: bool
+                ) -> list[_Rendered]:
+    """Render the pages, in forked worker processes when there are many."""
     global _FORKED
     bar = _progress_bar(len(jobs), progress)
     results = []
@@ -132,7 +130,7 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
             for start in range(0, len(jobs), CHUNK):
                 results.extend(worker.run(jobs[start:start + CHUNK]))
                 bar.update(min(CHUNK, len(jobs) - start))
-            return results, side(workers) if side else []
+            return results
         _FORKED = (worker, jobs)  # inherited by the forked workers: nothing is pickled on the way in
         # Move every object to the permanent generation: the workers' collections then never
         # touch (and so never copy) the pages of the model they share with this process.
@@ -150,10 +148,7 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
         _FORKED = None
         gc.unfreeze()
         bar.close()
-    # The model's own files after the pool is gone: making them alongside the page workers (in
-    # this process or a worker) was measured slower, as every page of the shared model written
-    # while the workers live is copied.
-    return results, side(workers) if side else []
+    return results
 
 
 def _release_free_memory() -> None:
@@ -302,17 +297,20 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     model_signature = digest_of(repr(sorted(objects.items())).encode())
     model_unchanged = model_signature == db.meta("model")
     model_files_present = all(p in old_outputs for p in recorded if _from_model(p))
-    side = None if model_unchanged and model_files_present else partial(_model_files, site, config, writer,
-                                                                          old_outputs)
+    remake_model_files = not (model_unchanged and model_files_present)
     clock.lap("plan")
     try:
-        rendered, model_files = _render_all(_PageRenderer(renderer, writer, old_outputs), jobs, workers, progress,
-                                            side)
-        clock.lap("render, data and search")
+        rendered = _render_all(_PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
+        clock.lap("render")
+        # The model's own files after the pool is gone: making them alongside the page workers (in
+        # this process or a worker) was measured slower, as every page of the shared model written
+        # while the workers live is copied.
+        model_files = _model_files(site, config, writer, old_outputs, workers) if remake_model_files else []
+        clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}
         for r in rendered:
             produced[r.url] = (r.hash, r.fingerprint)
-        if side is None:
+        if not remake_model_files:
             produced.update((p, v) for p, v in old_outputs.items() if _from_model(p) and p not in produced)
         produced.update((path, (digest, "")) for path, digest, _ in model_files)
         for rel, data in _other_files(site, config, source_dir, list(produced)):
