@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
 import sys
@@ -32,7 +33,7 @@ from .model import Site
 from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site_pages
 from .render import BUILTIN_TEMPLATES, Renderer
 from .search import search_files
-from .search.index import SCRIPT as SEARCH_SCRIPT
+from .search.index import FOLDER as SEARCH_FOLDER, SCRIPT as SEARCH_SCRIPT
 from .sources import load_sources, scan
 from .state import BodyStore, BuildState, digest_of
 from .write import OutputWriter, state_file
@@ -162,11 +163,43 @@ def _release_free_memory() -> None:
         pass
 
 
+class _LastPostings:
+    """The last build's search postings shards, for `search_files` to reuse when no searchable
+    text changed (a topic, title or date edit): kept in the build state's meta, and trusted
+    only while every shard file in the output still has the bytes the build state recorded."""
+
+    META = "search postings"
+
+    def __init__(self, db: BuildState, output: Path, old_outputs: dict[str, tuple[str, str]]):
+        self.db, self.output, self.old_outputs = db, output, old_outputs
+        self.made: str | None = None  # this build's, saved with the rest of the state
+
+    def recall(self, signature: str) -> tuple[dict[str, list], list[tuple[str, bytes]]] | None:
+        saved = json.loads(self.db.meta(self.META) or "{}")
+        if saved.get("signature") != signature:
+            return None
+        files = []
+        for kind in "utb":
+            for _, name, _ in saved[kind]:
+                rel = f"{SEARCH_FOLDER}{name}.js"
+                try:
+                    data = (self.output / rel).read_bytes()
+                except OSError:
+                    return None
+                if digest_of(data) != self.old_outputs.get(rel, ("",))[0]:
+                    return None
+                files.append((rel, data))
+        return {kind: saved[kind] for kind in "utb"}, files
+
+    def remember(self, signature: str, sections: dict[str, list]) -> None:
+        self.made = json.dumps({"signature": signature, **sections}, ensure_ascii=False)
+
+
 def _model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
-                 workers: int) -> list[tuple[str, str, bool]]:
+                 workers: int, postings: _LastPostings) -> list[tuple[str, str, bool]]:
     """The data files and the search index, functions of the model alone; staged if their bytes changed."""
     results = []
-    for rel, data in chain(data_files(site), search_files(site, config, workers)):
+    for rel, data in chain(data_files(site), search_files(site, config, workers, postings)):
         if not _from_model(rel):
             continue
         digest = digest_of(data)
@@ -305,7 +338,8 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         # The model's own files after the pool is gone: making them alongside the page workers (in
         # this process or a worker) was measured slower, as every page of the shared model written
         # while the workers live is copied.
-        model_files = _model_files(site, config, writer, old_outputs, workers) if remake_model_files else []
+        postings = _LastPostings(db, writer.output, old_outputs)
+        model_files = _model_files(site, config, writer, old_outputs, workers, postings) if remake_model_files else []
         clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}
         for r in rendered:
@@ -330,7 +364,8 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
             outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs, "model": model_signature,
-                  "pages": str(len(produced)), "digests": str(len(site.digests))})
+                  "pages": str(len(produced)), "digests": str(len(site.digests)),
+                  **({_LastPostings.META: postings.made} if postings.made else {})})
     if loaded.changed or loaded.removed:
         db.prune_parsed({s.body_key for s in loaded.digests})
     writer.finish()

@@ -4,6 +4,7 @@ updated site is byte-identical to a clean build of the same content."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from pathlib import Path
 
@@ -254,3 +255,42 @@ def test_a_deleted_search_shard_is_made_again_when_only_a_template_changed(built
                                                  encoding="utf-8")
     result = build_site(site, output)
     assert result.site is not None and shard.read_bytes() == expected
+
+
+def _count_tokenising(monkeypatch) -> list[int]:
+    """How often the build tokenised the archive for the search postings."""
+    from bulletin.search import index
+
+    calls = []
+    real = index.collect
+    monkeypatch.setattr(index, "collect", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_a_topic_change_reuses_the_search_postings(built, monkeypatch, tmp_path):
+    site, output = built
+    calls = _count_tokenising(monkeypatch)
+    change_topics(site, random.Random(1))
+    result = build_site(site, output)
+    assert calls == [] and result.written > 0
+    assert not [p for p in result.changed if p.startswith(("search/u/", "search/t/", "search/b/"))]
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_a_text_edit_makes_the_search_postings_again(built, monkeypatch, tmp_path):
+    site, output = built
+    calls = _count_tokenising(monkeypatch)
+    edit_text(site, random.Random(1))
+    build_site(site, output)
+    assert calls == [1]
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_a_search_shard_edited_by_hand_is_not_reused(built, monkeypatch, tmp_path):
+    site, output = built
+    shard = sorted((output / "search" / "b").glob("*.js"))[0]
+    shard.write_bytes(shard.read_bytes().replace(b'"', b"'", 1))
+    calls = _count_tokenising(monkeypatch)
+    change_topics(site, random.Random(2))
+    build_site(site, output)
+    assert calls == [1]

@@ -49,9 +49,9 @@ import unicodedata
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from importlib import resources
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -324,11 +324,35 @@ PARALLEL_DOCS = 20_000  # below this, forking tokeniser processes costs more tha
 _SHARED: tuple[list[Item], list[Decision]] | None = None  # inherited by forked tokenisers
 
 
+def documents(site: Site) -> tuple[list[Item], list[Decision]]:
+    """Items and decisions in id order (see the module docstring)."""
+    items = [item for digest in reversed(site.digests) for item in reversed(digest.items or [_lead(digest)])]
+    return items, list(reversed(site.decisions))
+
+
+def postings_signature(items: list[Item], decisions: list[Decision]) -> str:
+    """A hash of every text the postings are made from, in id order: equal signatures, equal
+    postings shards (a topic, a title or a date edit leaves it alone)."""
+    digest = hashlib.blake2b(f"{FORMAT}\0{len(items)}\0{len(decisions)}".encode(), digest_size=16)
+    for segments in chain(map(item_segments, items), map(decision_segments, decisions)):
+        digest.update(repr(segments).encode())
+    return digest.hexdigest()
+
+
+class PostingsStore(Protocol):
+    """Where the build keeps the last build's postings shards (see build.py)."""
+
+    def recall(self, signature: str) -> tuple[dict[str, list], list[tuple[str, bytes]]] | None:
+        """The manifest's "u", "t" and "b" lists and the shard files, if made from `signature`."""
+
+    def remember(self, signature: str, sections: dict[str, list]) -> None:
+        """The shards this build made, for the next one."""
+
+
 def collect(site: Site, workers: int = 1) -> SearchData:
     """Tokenise every item and decision into postings (in `workers` processes on big sites)."""
     global _SHARED
-    items = [item for digest in reversed(site.digests) for item in reversed(digest.items or [_lead(digest)])]
-    decisions = list(reversed(site.decisions))
+    items, decisions = documents(site)
     jobs = _jobs(len(items), len(decisions), workers)
     words, pairs = _Postings(), _Postings()
     _SHARED = (items, decisions)
@@ -416,16 +440,32 @@ def _ranges(values: list[int]) -> dict[int, list[list[int]]]:
     return ranges
 
 
-def search_files(site: Site, config=None, workers: int = 1) -> Iterator[tuple[str, bytes]]:
-    """Every file of the search index (site-root-relative path, bytes), search.js included."""
+def search_files(site: Site, config=None, workers: int = 1, store: PostingsStore | None = None
+                 ) -> Iterator[tuple[str, bytes]]:
+    """Every file of the search index (site-root-relative path, bytes), search.js included.
+
+    With a `store`, the postings shards (most of the work) are the last build's when no
+    searchable text changed."""
     language = getattr(config, "language", "vi")
     messages = Messages(language)
-    data = collect(site, workers)
-    items, decisions = data.items, data.decisions
+    items, decisions = documents(site)
     manifest: dict = {"format": FORMAT, "items": len(items), "decisions": len(decisions),
                       "ic": CHUNK_ITEMS, "xc": CHUNK_DECISIONS}
+    signature = postings_signature(items, decisions) if store else ""
+    previous = store.recall(signature) if store else None
+    if previous:
+        sections, files = previous
+        manifest.update(sections)
+        yield from files
+    else:
+        yield from _postings_files(collect(site, workers), manifest)
+        if store:
+            store.remember(signature, {kind: manifest[kind] for kind in "utb"})
+    yield from _document_files(site, items, decisions, messages, manifest)
 
-    # Words: postings shards, then the dictionary that says how common each term is.
+
+def _postings_files(data: SearchData, manifest: dict) -> Iterator[tuple[str, bytes]]:
+    """Words: postings shards, then the dictionary that says how common each term is; then pairs."""
     names, counts = data.words.names, data.words.counts.tolist()
     by_term: dict[str, list[int]] = defaultdict(list)
     for number, variant_ in enumerate(names):
@@ -455,7 +495,10 @@ def search_files(site: Site, config=None, workers: int = 1) -> Iterator[tuple[st
         if shards:
             shards[0][0] = ""  # the first shard takes every key before the second
 
-    # Documents, in chunks: what a result shows.
+
+def _document_files(site: Site, items: list[Item], decisions: list[Decision], messages: Messages,
+                    manifest: dict) -> Iterator[tuple[str, bytes]]:
+    """What a result shows (documents in chunks), the filters, and the manifest."""
     topic_index = {id(t): n for n, t in enumerate(site.topics)}
     for start in range(0, len(items), CHUNK_ITEMS):
         chunk = items[start:start + CHUNK_ITEMS]
