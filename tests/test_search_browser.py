@@ -207,6 +207,9 @@ def test_without_diacritics_finds_the_bac_viet_item(page, sample):
     assert page.get_attribute("#search-status", "aria-live") == "polite"
     topics = results(page, "#search-results .sr-topics a.sr-link")
     assert topics == [("Nông thôn mới", "../topics/nong-thon-moi/index.html")]
+    first_item_tags = page.eval_on_selector_all(
+        "#search-results .sr-item:first-child ul.tags a", "as => as.map(a => [a.textContent, a.getAttribute('href')])")
+    assert first_item_tags == [["Nông thôn mới", "../topics/nong-thon-moi/index.html"]]
 
 
 def test_typing_letter_by_letter_matches_prefixes(page, sample):

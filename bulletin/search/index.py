@@ -10,7 +10,7 @@ loaded until a query needs it, and a query needs little:
 | `search/t/<hash>.js` | dictionary: folded terms in sorted order with their document counts | to complete a prefix |
 | `search/u/<hash>.js` | postings of a sorted range of folded terms, per exact variant | per query term |
 | `search/b/<hash>.js` | postings of word pairs ("nong thon"), for phrases and ranking | per adjacent query pair |
-| `search/i/<n>.js` | 8 items: heading, anchor, topics, text (for snippets), their digests' labels | per result shown |
+| `search/i/<n>.js` | 8 items: heading, anchor, topic slugs, text (for snippets), their digests' labels | per result shown |
 | `search/x/<n>.js` | 32 decisions: label, type, date, title, URL | per result shown |
 | `search/f/t<n>.js`, `f/k<n>.js` | items and decisions of a topic, of a decision type | per filter used |
 
@@ -69,7 +69,7 @@ CHUNK_ITEMS = 8
 CHUNK_DECISIONS = 32
 SHARD_BYTES = 48_000
 DICT_BYTES = 16_000
-FORMAT = 1
+FORMAT = 2
 
 # Base-32 digits: the last digit of a number from END, the ones before it from MORE.
 END = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
@@ -499,7 +499,6 @@ def _postings_files(data: SearchData, manifest: dict) -> Iterator[tuple[str, byt
 def _document_files(site: Site, items: list[Item], decisions: list[Decision], messages: Messages,
                     manifest: dict) -> Iterator[tuple[str, bytes]]:
     """What a result shows (documents in chunks), the filters, and the manifest."""
-    topic_index = {id(t): n for n, t in enumerate(site.topics)}
     for start in range(0, len(items), CHUNK_ITEMS):
         chunk = items[start:start + CHUNK_ITEMS]
         digests: dict[int, int] = {}
@@ -511,7 +510,7 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
                 local = digests[id(d)] = len(digest_rows)
                 digest_rows.append([d.url, messages("week_n", week=d.iso_week, year=d.iso_year),
                                     messages.week_range(d.week_start, d.week_end), d.title])
-            rows.append([local, item.heading, item.anchor, [topic_index[id(t)] for t in item.topics], item.text])
+            rows.append([local, item.heading, item.anchor, [t.slug for t in item.topics], item.text])
         yield f"{FOLDER}i/{start // CHUNK_ITEMS}.js", script(f"i/{start // CHUNK_ITEMS}", {"d": digest_rows, "r": rows})
     for start in range(0, len(decisions), CHUNK_DECISIONS):
         rows = [[x.label, x.type_name, messages.date(x.date) if x.date else "", x.title or "", x.url,

@@ -715,6 +715,16 @@
     });
   };
 
+  /** A topic's manifest row by its slug (item rows name their topics by slug, so adding a
+   *  topic leaves every chunk of items alone). */
+  Page.prototype.topicBySlug = function (slug) {
+    if (!this.topicsBySlug) {
+      var bySlug = this.topicsBySlug = {};
+      this.engine.m.topics.forEach(function (t) { bySlug[t[3]] = t; });
+    }
+    return this.topicsBySlug[slug];
+  };
+
   Page.prototype.itemResult = function (q, row, digest) {
     var m = this.engine.m, match = matcher(q), li = el("li", "sr-item");
     var h = el("h3", "sr-title"), a = el("a", "sr-link");
@@ -731,9 +741,9 @@
     if (row[3].length) {
       var tags = el("ul", "tags");
       var self = this;
-      row[3].forEach(function (t) {
-        var tli = el("li"), ta = el("a", "tag", m.topics[t][0]);
-        ta.href = self.root + m.topics[t][1];
+      row[3].forEach(function (slug) {
+        var topic = self.topicBySlug(slug), tli = el("li"), ta = el("a", "tag", topic[0]);
+        ta.href = self.root + topic[1];
         tli.appendChild(ta);
         tags.appendChild(tli);
       });
