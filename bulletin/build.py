@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -36,6 +35,7 @@ from .search import search_files
 from .search.index import FOLDER as SEARCH_FOLDER, SCRIPT as SEARCH_SCRIPT
 from .sources import load_sources, scan
 from .state import BodyStore, BuildState, digest_of
+from .workers import run_chunks
 from .write import OutputWriter, state_file
 
 BUILTIN_STATIC = Path(__file__).parent / "theme" / "static"
@@ -108,48 +108,31 @@ class _PageRenderer:
         return results
 
 
-_FORKED: tuple[_PageRenderer, list[tuple[Page, str]]] | None = None
-CHUNK = 400  # pages per task handed to a worker process
-
-
-def _render_chunk(start: int):
-    worker, jobs = _FORKED
-    try:
-        return worker.run(jobs[start:start + CHUNK])
-    except BuildError as exc:
-        return exc
+CHUNK = 400  # pages a process claims at a time
 
 
 def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: int, progress: bool
                 ) -> list[_Rendered]:
-    """Render the pages, in forked worker processes when there are many."""
-    global _FORKED
+    """Render the pages; with many, in this process and forked workers (see workers.py)."""
     bar = _progress_bar(len(jobs), progress)
-    results = []
     try:
         if len(jobs) < PARALLEL_RENDER_THRESHOLD or workers < 2:
+            results = []
             for start in range(0, len(jobs), CHUNK):
                 results.extend(worker.run(jobs[start:start + CHUNK]))
                 bar.update(min(CHUNK, len(jobs) - start))
             return results
-        _FORKED = (worker, jobs)  # inherited by the forked workers: nothing is pickled on the way in
         # Move every object to the permanent generation: the workers' collections then never
         # touch (and so never copy) the pages of the model they share with this process.
         gc.freeze()
         _release_free_memory()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for share in pool.imap_unordered(_render_chunk, range(0, len(jobs), CHUNK)):
-                if isinstance(share, BuildError):
-                    raise share
-                worker.writer.staged.update(r.url for r in share if r.staged)
-                results.extend(share)
-                bar.update(len(share))
+        results = run_chunks(lambda start, end: worker.run(jobs[start:end]), len(jobs), CHUNK, workers, bar.update)
+        worker.writer.staged.update(r.url for r in results if r.staged)
         results.sort(key=lambda r: r.url)
+        return results
     finally:
-        _FORKED = None
         gc.unfreeze()
         bar.close()
-    return results
 
 
 def _release_free_memory() -> None:

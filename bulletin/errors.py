@@ -44,6 +44,10 @@ class BuildError(Exception):
         self.errors = sorted(errors, key=lambda e: (str(e.path), e.line or 0, e.column or 0))
         super().__init__(self.report())
 
+    def __reduce__(self):
+        """Pickled with its errors, so a render worker can hand it to the main process."""
+        return BuildError, (self.errors,)
+
     def report(self) -> str:
         count = len(self.errors)
         lines = [e.format() for e in self.errors]

@@ -1,0 +1,81 @@
+"""Work shared between this process and forked workers, chunk by chunk.
+
+Rendering a big site forks workers that inherit the model instead of receiving it
+pickled. Every model page a process touches becomes its own copy (CPython writes
+reference counts into the objects it reads), so each process that renders costs
+about one model of memory: this process renders too, with `workers - 1` forked
+helpers, rather than waiting idle beside `workers` of them (10,000 digests: three
+copies of the model made 2 GB).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from typing import Callable
+
+
+class WorkerDied(RuntimeError):
+    pass
+
+
+def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers: int,
+               progress: Callable[[int], None]) -> list:
+    """`run(start, end)` for every chunk of `range(total)`, in this process and `workers - 1`
+    forked ones, which claim chunks from one shared counter (so none waits while work is
+    left). The lists are concatenated in no particular order; `progress(n)` hears of the
+    items done. An exception in a worker is raised here."""
+    context = multiprocessing.get_context("fork")
+    claimed = context.Value("q", 0)
+    done = context.Value("q", 0)
+
+    def claim() -> tuple[int, int] | None:
+        with claimed.get_lock():
+            start = claimed.value
+            claimed.value = start + chunk
+        return (start, min(total, start + chunk)) if start < total else None
+
+    def work(connection) -> None:  # in a forked worker
+        results, error = [], None
+        try:
+            while span := claim():
+                results.extend(run(*span))
+                with done.get_lock():
+                    done.value += span[1] - span[0]
+        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            error = exc
+        connection.send((results, error))
+        connection.close()
+
+    helpers = []
+    try:
+        for _ in range(workers - 1):
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(target=work, args=(writer,), daemon=True)
+            process.start()
+            writer.close()
+            helpers.append((process, reader))
+        results: list = []
+        reported = 0
+        while span := claim():
+            results.extend(run(*span))
+            with done.get_lock():
+                done.value += span[1] - span[0]
+                progress(done.value - reported)
+                reported = done.value
+        for process, reader in helpers:
+            try:
+                part, error = reader.recv()  # a worker that died closes its end: EOFError
+            except EOFError:
+                process.join()
+                raise WorkerDied(f"a worker process stopped (exit code {process.exitcode})") from None
+            if error is not None:
+                raise error
+            results.extend(part)
+        progress(total - reported)
+        return results
+    finally:
+        for process, reader in helpers:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            reader.close()
