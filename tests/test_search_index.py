@@ -298,3 +298,14 @@ def test_english_site_gets_english_week_labels(site):
 
     chunk = payload(dict(search_files(site, Config()))["search/i/0.js"])[1]
     assert chunk["d"][0][1] == "Week 50, 2020"
+
+
+
+def test_tokenising_in_several_processes_gives_the_same_index(monkeypatch):
+    from bulletin.search import index
+
+    site = load_site(Path(__file__).parent.parent)[1]  # the sample site: a few hundred documents
+    one = dict(search_files(site, workers=1))
+    monkeypatch.setattr(index, "PARALLEL_DOCS", 0)
+    assert len(index._jobs(10, 10, 2)) > 2  # the parallel path is the one taken below
+    assert dict(search_files(site, workers=2)) == one

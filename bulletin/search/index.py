@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import operator
 import unicodedata
 from array import array
@@ -59,6 +58,7 @@ from .. import urls
 from ..citations import TYPE_NAMES
 from ..i18n import Messages
 from ..model import Decision, Digest, Item, Site
+from ..workers import run_chunks
 from ..parse import LEAD_ANCHOR
 from .fold import TOKEN, term, variant
 
@@ -226,6 +226,8 @@ def _encode_groups(ids, starts) -> list[str]:
     values[1:] -= 1  # a gap is coded minus one
     firsts = starts[:-1][starts[1:] > starts[:-1]]
     values[firsts] = ids[firsts]  # a group starts with its first id itself
+    if len(values) and values.min() < 0:
+        raise ValueError("postings out of order: documents must be added in increasing id order")
     width = 1
     while (values >> (5 * width)).any():
         width += 1
@@ -321,7 +323,6 @@ def _lead(digest: Digest) -> Item:
 
 
 PARALLEL_DOCS = 20_000  # below this, forking tokeniser processes costs more than it saves
-_SHARED: tuple[list[Item], list[Decision]] | None = None  # inherited by forked tokenisers
 
 
 def documents(site: Site) -> tuple[list[Item], list[Decision]]:
@@ -351,23 +352,19 @@ class PostingsStore(Protocol):
 
 def collect(site: Site, workers: int = 1) -> SearchData:
     """Tokenise every item and decision into postings (in `workers` processes on big sites)."""
-    global _SHARED
     items, decisions = documents(site)
     jobs = _jobs(len(items), len(decisions), workers)
     words, pairs = _Postings(), _Postings()
-    _SHARED = (items, decisions)
-    try:
-        if workers > 1 and len(jobs) > 2:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for part_words, part_pairs in pool.imap(_tokenise, jobs):  # merged as they come
-                    words.merge(part_words)
-                    pairs.merge(part_pairs)
-        else:
-            for part_words, part_pairs in map(_tokenise, jobs):
-                words.merge(part_words)
-                pairs.merge(part_pairs)
-    finally:
-        _SHARED = None
+    if workers > 1 and len(jobs) > 2:
+        # Forked workers inherit the documents; this process tokenises too (see workers.py).
+        parts = run_chunks(lambda start, end: [(n, _tokenise(jobs[n], items, decisions)) for n in range(start, end)],
+                           len(jobs), 1, workers, lambda done: None)
+        tokenised = [part for _, part in sorted(parts, key=lambda p: p[0])]
+    else:
+        tokenised = (_tokenise(job, items, decisions) for job in jobs)
+    for part_words, part_pairs in tokenised:  # in id order within each field
+        words.merge(part_words)
+        pairs.merge(part_pairs)
     words.finish()
     pairs.finish()
     return SearchData(items, decisions, words, pairs)
@@ -383,9 +380,9 @@ def _jobs(items: int, decisions: int, workers: int) -> list[tuple[bool, int, int
     return jobs + [(True, start, min(decisions, start + step)) for start in range(0, decisions, step)]
 
 
-def _tokenise(job: tuple[bool, int, int]) -> tuple[_Postings, _Postings]:
+def _tokenise(job: tuple[bool, int, int], items: list[Item], decisions: list[Decision]
+              ) -> tuple[_Postings, _Postings]:
     is_decision, start, end = job
-    items, decisions = _SHARED
     kind_head, kind_body, docs, segments = ((DEC_HEAD, DEC_BODY, decisions, decision_segments) if is_decision
                                             else (ITEM_HEAD, ITEM_BODY, items, item_segments))
     words, pairs, tok = _Postings(), _Postings(), _Tokeniser()
