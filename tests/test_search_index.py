@@ -12,6 +12,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bulletin.build import load_site
 from bulletin.search import search_files
@@ -309,3 +311,22 @@ def test_tokenising_in_several_processes_gives_the_same_index(monkeypatch):
     monkeypatch.setattr(index, "PARALLEL_DOCS", 0)
     assert len(index._jobs(10, 10, 2)) > 2  # the parallel path is the one taken below
     assert dict(search_files(site, workers=2)) == one
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 5000), max_size=30).map(lambda g: sorted(set(g))), max_size=40),
+       st.sampled_from([1, 3, 64, 1 << 20]))
+def test_groups_are_encoded_like_encode_ids_whatever_the_block_size(groups, block):
+    import numpy as np
+
+    from bulletin.search import index
+
+    ids = np.array([i for g in groups for i in g], dtype=np.uint32)
+    starts = np.zeros(len(groups) + 1, dtype=np.int64)
+    np.cumsum([len(g) for g in groups], out=starts[1:])
+    saved = index.ENCODE_BLOCK
+    index.ENCODE_BLOCK = block
+    try:
+        assert index._encode_groups(ids, starts) == [encode_ids(g) for g in groups]
+    finally:
+        index.ENCODE_BLOCK = saved

@@ -214,8 +214,25 @@ _END = np.frombuffer(END.encode(), dtype=np.uint8)
 _MORE = np.frombuffer(MORE.encode(), dtype=np.uint8)
 
 
+ENCODE_BLOCK = 1 << 20  # ids encoded per vectorised pass: bounds the temporary arrays (about 40 bytes an id)
+
+
 def _encode_groups(ids, starts) -> list[str]:
-    """`encode_ids` of every group `ids[starts[n]:starts[n + 1]]`, vectorised over all of them."""
+    """`encode_ids` of every group `ids[starts[n]:starts[n + 1]]`, vectorised, a block of groups at a time."""
+    encoded: list[str] = []
+    groups = len(starts) - 1
+    first = 0
+    while first < groups:
+        # the groups starting within the next ENCODE_BLOCK ids (at least one)
+        last = int(np.searchsorted(starts, starts[first] + ENCODE_BLOCK, side="right")) - 1
+        last = min(groups, max(first + 1, last))
+        low, high = starts[first], starts[last]
+        encoded.extend(_encode_block(ids[low:high], starts[first:last + 1] - low))
+        first = last
+    return encoded
+
+
+def _encode_block(ids, starts) -> list[str]:
     total = len(ids)
     groups = len(starts) - 1
     if not total:
@@ -359,12 +376,14 @@ def collect(site: Site, workers: int = 1) -> SearchData:
         # Forked workers inherit the documents; this process tokenises too (see workers.py).
         parts = run_chunks(lambda start, end: [(n, _tokenise(jobs[n], items, decisions)) for n in range(start, end)],
                            len(jobs), 1, workers, lambda done: None)
-        tokenised = [part for _, part in sorted(parts, key=lambda p: p[0])]
+        parts.sort(key=lambda p: p[0], reverse=True)
+        tokenised = (parts.pop()[1] for _ in range(len(parts)))  # each part freed once merged
     else:
         tokenised = (_tokenise(job, items, decisions) for job in jobs)
     for part_words, part_pairs in tokenised:  # in id order within each field
         words.merge(part_words)
         pairs.merge(part_pairs)
+        del part_words, part_pairs
     words.finish()
     pairs.finish()
     return SearchData(items, decisions, words, pairs)
