@@ -7,17 +7,25 @@ from typing import Iterator
 
 from .model import Site
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 def _dumps(value) -> bytes:
     # ensure_ascii=False keeps Vietnamese readable; "</" is escaped so the JSON
     # stays safe if a page ever inlines it in a <script>.
     # Compact: with `indent`, json falls back to its pure-Python encoder (3x slower).
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _ENCODER.encode(value)
     return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8")
 
 
-def digests_json(site: Site) -> list[dict]:
-    return [{
+def _dumps_list(values: Iterator) -> bytes:
+    """`_dumps(list(values))`, one element at a time: the whole list of dicts and its text
+    (two bytes a character once it holds Vietnamese) never exist at once."""
+    return b"[" + b",".join(map(_dumps, values)) + b"]"
+
+
+def digests_json(site: Site) -> Iterator[dict]:
+    return ({
         "title": d.title,
         "week_start": d.week_start.isoformat(),
         "week_end": d.week_end.isoformat(),
@@ -29,11 +37,11 @@ def digests_json(site: Site) -> list[dict]:
             "topics": [t.name for t in i.topics],
             "decisions": [x.key for x in i.decisions],
         } for i in d.items],
-    } for d in site.digests]
+    } for d in site.digests)
 
 
-def decisions_json(site: Site) -> list[dict]:
-    return [{
+def decisions_json(site: Site) -> Iterator[dict]:
+    return ({
         "key": d.key,
         "type": d.type,
         "number": d.number,
@@ -43,7 +51,7 @@ def decisions_json(site: Site) -> list[dict]:
         "title": d.title,
         "url": d.url,
         "mentions": [{"digest_url": m.digest.url, "anchor": m.anchor, "text": m.text} for m in d.mentions],
-    } for d in site.decisions]
+    } for d in site.decisions)
 
 
 def topics_json(site: Site) -> list[dict]:
@@ -51,6 +59,6 @@ def topics_json(site: Site) -> list[dict]:
 
 
 def data_files(site: Site) -> Iterator[tuple[str, bytes]]:
-    yield "data/digests.json", _dumps(digests_json(site))
-    yield "data/decisions.json", _dumps(decisions_json(site))
+    yield "data/digests.json", _dumps_list(digests_json(site))
+    yield "data/decisions.json", _dumps_list(decisions_json(site))
     yield "data/topics.json", _dumps(topics_json(site))
