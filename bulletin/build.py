@@ -317,6 +317,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     clock.lap("plan")
     try:
         rendered = _render_all(_PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
+        jobs.clear()  # the pages and their contexts: not needed by what follows, which is memory-hungry
         clock.lap("render")
         # The model's own files after the pool is gone: making them alongside the page workers (in
         # this process or a worker) was measured slower, as every page of the shared model written
