@@ -10,8 +10,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bulletin.i18n import Messages, catalogue
+from bulletin.i18n import DATE_PATTERNS, NUMERIC_PATTERNS, Messages, catalogue
 from conftest import SMALL, copy_site
 
 THEME = Path(resources.files("bulletin")) / "theme" / "templates"
@@ -111,3 +113,21 @@ def test_an_english_site_has_lang_en_and_english_strings(tmp_path, build):
             assert vi_string not in digest and vi_string not in home, vi_string
     feed = (output / "feed.xml").read_text(encoding="utf-8")
     assert 'xml:lang="en"' in feed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),
+       st.sampled_from(sorted(NUMERIC_PATTERNS)), st.sampled_from(["vi", "en"]))
+def test_numeric_patterns_format_exactly_as_babel(value, pattern, locale):
+    from babel.dates import format_date
+
+    assert NUMERIC_PATTERNS[pattern](value) == format_date(value, pattern, locale=locale)
+
+
+def test_every_all_numeric_pattern_in_use_takes_the_direct_path():
+    def numeric(pattern: str) -> bool:  # only day, month and year numbers, no quoted text
+        runs = [m.group() for m in re.finditer(r"([A-Za-z])\1*", pattern)]
+        return "'" not in pattern and all(r in ("d", "dd", "M", "MM") or set(r) == {"y"} for r in runs)
+
+    used = {p for styles in DATE_PATTERNS.values() for p in styles.values()}
+    assert {p for p in used if numeric(p)} == set(NUMERIC_PATTERNS)
