@@ -116,9 +116,12 @@ def decode_ids(text: str) -> list[int]:
     return ids
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once, not per call
+
+
 def js_literal(value) -> str:
     """JSON that is also safe inside any script: no `</script>`, `<!--` or raw line separators."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _JSON.encode(value)
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
