@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from bulletin.build import load_site
 from bulletin.search import search_files
 from bulletin.search.fold import fold, term, terms, tokens, variant
-from bulletin.search.index import (CHUNK_DECISIONS, CHUNK_ITEMS, DEC_HEAD, ITEM_BODY, ITEM_HEAD, collect,
-                                   decode_ids, encode_ids, js_literal, js_order, script)
+from bulletin.search.index import CHUNK_DECISIONS, CHUNK_ITEMS, collect, js_literal, js_order, script
+from bulletin.search.postings import DEC_HEAD, ITEM_BODY, ITEM_HEAD, decode_ids, encode_ids
 
 HOSTILE = "</script><img src=x onerror=alert(1)> \"q\" 'a' \u2028\u2029 <!-- x"
 
@@ -319,7 +319,7 @@ def test_tokenising_in_several_processes_gives_the_same_index(monkeypatch):
 def test_groups_are_encoded_like_encode_ids_whatever_the_block_size(groups, block):
     import numpy as np
 
-    from bulletin.search import index
+    from bulletin.search import postings as index
 
     ids = np.array([i for g in groups for i in g], dtype=np.uint32)
     starts = np.zeros(len(groups) + 1, dtype=np.int64)

@@ -43,24 +43,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import operator
 import unicodedata
-from array import array
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
 from importlib import resources
 from typing import Iterable, Iterator, Protocol
 
-import numpy as np
-
-from .. import urls
 from ..citations import TYPE_NAMES
 from ..i18n import Messages
 from ..model import Decision, Digest, Item, Site
 from ..workers import run_chunks
 from ..parse import LEAD_ANCHOR
 from .fold import TOKEN, term, variant
+from .postings import DEC_BODY, DEC_HEAD, ITEM_BODY, ITEM_HEAD, _Postings, encode_ids
 
 FOLDER = "search/"
 MANIFEST = FOLDER + "manifest.js"
@@ -70,50 +66,6 @@ CHUNK_DECISIONS = 32
 SHARD_BYTES = 48_000
 DICT_BYTES = 16_000
 FORMAT = 2
-
-# Base-32 digits: the last digit of a number from END, the ones before it from MORE.
-END = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
-MORE = "WXYZabcdefghijklmnopqrstuvwxyz-_"
-ITEM_HEAD, ITEM_BODY, DEC_HEAD, DEC_BODY = range(4)
-
-
-def _code(value: int) -> str:
-    digits = END[value & 31]
-    value >>= 5
-    while value:
-        digits = MORE[value & 31] + digits
-        value >>= 5
-    return digits
-
-
-_CODES = [_code(v - 1) if v else "" for v in range(1 << 16)]  # indexed by delta (delta - 1 is coded)
-
-
-def encode_ids(ids) -> str:
-    """Sorted distinct ids → the first id, then each gap minus one, in base 32."""
-    if not len(ids):
-        return ""
-    first = _code(ids[0])
-    if len(ids) == 1:
-        return first
-    deltas = list(map(operator.sub, ids[1:], ids))
-    if max(deltas) < len(_CODES):
-        return first + "".join(map(_CODES.__getitem__, deltas))
-    return first + "".join(_CODES[d] if d < len(_CODES) else _code(d - 1) for d in deltas)
-
-
-def decode_ids(text: str) -> list[int]:
-    """The inverse of `encode_ids` (search.js has the same loop)."""
-    ids, value, prev = [], 0, -1
-    for ch in text:
-        if ch in MORE:
-            value = value * 32 + MORE.index(ch)
-        else:
-            value = value * 32 + END.index(ch)
-            prev = prev + 1 + value
-            ids.append(prev)
-            value = 0
-    return ids
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once, not per call
@@ -133,136 +85,6 @@ def js_order(text: str) -> bytes:
     """Sort key matching JavaScript's `<` on strings (UTF-16 code units)."""
     return text.encode("utf-16-be")
 
-
-class _Ids(dict):
-    """key → a small int, handed out in order of first sight (so `list(ids)` maps back)."""
-
-    def __missing__(self, key: str) -> int:
-        value = self[key] = len(self)
-        return value
-
-
-class _Postings:
-    """Keys (variants, or folded pairs) and the documents they occur in, one table per field.
-
-    Documents are added in increasing id order as flat (key id, doc) columns; `finish()`
-    groups them with one stable sort per field (numpy), so each key's ids come out sorted,
-    and encodes every postings list of a field at once (`_encode_groups`)."""
-
-    def __init__(self) -> None:
-        self.ids = _Ids()
-        self._keys = [array("I") for _ in range(4)]
-        self._docs = [array("I") for _ in range(4)]
-        self.names: list[str] = []
-        self.counts = None  # per field, ids per key (numpy, after finish)
-        self._encoded: list[list[str]] = []
-        self._grouped: list = []
-
-    def add(self, kind: int, keys: Iterable[str], doc: int) -> None:
-        found = list(map(self.ids.__getitem__, keys))
-        self._keys[kind].extend(found)
-        self._docs[kind].extend(repeat(doc, len(found)))
-
-    def merge(self, other: "_Postings") -> None:
-        """Append another table's columns (its documents must all come after ours, per field)."""
-        if not self.ids:
-            self.ids, self._keys, self._docs = other.ids, other._keys, other._docs
-            return
-        mapping = np.fromiter(map(self.ids.__getitem__, other.ids), dtype=np.uint32, count=len(other.ids))
-        for kind in range(4):
-            if other._keys[kind]:
-                keys = mapping[np.frombuffer(other._keys[kind], dtype=np.uint32)]
-                self._keys[kind].frombytes(keys.tobytes())
-                self._docs[kind].extend(other._docs[kind])
-
-    def finish(self) -> None:
-        self.names = list(self.ids)
-        size = len(self.names)
-        counts = []
-        for kind in range(4):
-            keys = np.frombuffer(self._keys[kind], dtype=np.uint32)
-            docs = np.frombuffer(self._docs[kind], dtype=np.uint32)
-            order = np.argsort(keys, kind="stable")
-            grouped = docs[order]
-            count = np.bincount(keys, minlength=size) if len(keys) else np.zeros(size, dtype=np.int64)
-            starts = np.zeros(size + 1, dtype=np.int64)
-            np.cumsum(count, out=starts[1:])
-            self._encoded.append(_encode_groups(grouped, starts))
-            self._grouped.append((grouped, starts))
-            counts.append(count)
-        self._keys = self._docs = []
-        self.counts = np.sum(counts, axis=0) if size else np.zeros(0, dtype=np.int64)
-
-    def keys(self) -> list[str]:
-        return self.names
-
-    def entry(self, index: int) -> list[str]:
-        """The encoded lists of the key numbered `index`, one per field, trailing empty ones dropped."""
-        lists = [encoded[index] for encoded in self._encoded]
-        while lists and not lists[-1]:
-            lists.pop()
-        return lists
-
-    @property
-    def fields(self) -> list[dict]:
-        """Per field, key → its sorted ids (for tests and tools; the build uses `entry`)."""
-        tables = []
-        for grouped, starts in self._grouped:
-            tables.append({name: grouped[starts[n]:starts[n + 1]] for n, name in enumerate(self.names)
-                           if starts[n + 1] > starts[n]})
-        return tables
-
-
-_END = np.frombuffer(END.encode(), dtype=np.uint8)
-_MORE = np.frombuffer(MORE.encode(), dtype=np.uint8)
-
-
-ENCODE_BLOCK = 1 << 20  # ids encoded per vectorised pass: bounds the temporary arrays (about 40 bytes an id)
-
-
-def _encode_groups(ids, starts) -> list[str]:
-    """`encode_ids` of every group `ids[starts[n]:starts[n + 1]]`, vectorised, a block of groups at a time."""
-    encoded: list[str] = []
-    groups = len(starts) - 1
-    first = 0
-    while first < groups:
-        # the groups starting within the next ENCODE_BLOCK ids (at least one)
-        last = int(np.searchsorted(starts, starts[first] + ENCODE_BLOCK, side="right")) - 1
-        last = min(groups, max(first + 1, last))
-        low, high = starts[first], starts[last]
-        encoded.extend(_encode_block(ids[low:high], starts[first:last + 1] - low))
-        first = last
-    return encoded
-
-
-def _encode_block(ids, starts) -> list[str]:
-    total = len(ids)
-    groups = len(starts) - 1
-    if not total:
-        return [""] * groups
-    values = np.empty(total, dtype=np.int64)
-    values[0] = ids[0]
-    np.subtract(ids[1:], ids[:-1], out=values[1:], dtype=np.int64)
-    values[1:] -= 1  # a gap is coded minus one
-    firsts = starts[:-1][starts[1:] > starts[:-1]]
-    values[firsts] = ids[firsts]  # a group starts with its first id itself
-    if len(values) and values.min() < 0:
-        raise ValueError("postings out of order: documents must be added in increasing id order")
-    width = 1
-    while (values >> (5 * width)).any():
-        width += 1
-    digits = np.zeros((total, width), dtype=np.uint8)
-    digits[:, width - 1] = _END[values & 31]
-    rest = values >> 5
-    for column in range(width - 2, -1, -1):
-        digits[:, column] = np.where(rest > 0, _MORE[rest & 31], 0)
-        rest >>= 5
-    lengths = (digits != 0).sum(axis=1)
-    text = digits[digits != 0].tobytes().decode("ascii")
-    offsets = np.zeros(total + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    bounds = offsets[starts].tolist()
-    return [text[bounds[n]:bounds[n + 1]] for n in range(groups)]
 
 
 class _Terms(dict):
