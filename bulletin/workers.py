@@ -34,13 +34,18 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
             claimed.value = start + chunk
         return (start, min(total, start + chunk)) if start < total else None
 
+    def count(span: tuple[int, int]) -> int:
+        """Add a finished chunk to the shared count; the items done so far, in every process."""
+        with done.get_lock():
+            done.value += span[1] - span[0]
+            return done.value
+
     def work(connection) -> None:  # in a forked worker
         results, error = [], None
         try:
             while span := claim():
                 results.extend(run(*span))
-                with done.get_lock():
-                    done.value += span[1] - span[0]
+                count(span)
         except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
             error = exc
         connection.send((results, error))
@@ -58,10 +63,9 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
         reported = 0
         while span := claim():
             results.extend(run(*span))
-            with done.get_lock():
-                done.value += span[1] - span[0]
-                progress(done.value - reported)
-                reported = done.value
+            now = count(span)
+            progress(now - reported)
+            reported = now
         for process, reader in helpers:
             try:
                 part, error = reader.recv()  # a worker that died closes its end: EOFError

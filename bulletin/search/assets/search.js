@@ -726,7 +726,7 @@
   };
 
   Page.prototype.itemResult = function (q, row, digest) {
-    var m = this.engine.m, match = matcher(q), li = el("li", "sr-item");
+    var match = matcher(q), li = el("li", "sr-item");
     var h = el("h3", "sr-title"), a = el("a", "sr-link");
     a.href = this.root + digest[0] + "#" + row[2];
     appendMarked(a, row[1], matches(row[1], match), 0, row[1].length);
