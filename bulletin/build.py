@@ -33,6 +33,7 @@ from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site
 from .render import BUILTIN_TEMPLATES, Renderer
 from .search import search_files
 from .search.index import FOLDER as SEARCH_FOLDER, SCRIPT as SEARCH_SCRIPT
+from .search.tokens import Forward
 from .sources import load_sources, scan
 from .state import BodyStore, BuildState, digest_of
 from .workers import run_chunks
@@ -147,14 +148,20 @@ def _release_free_memory() -> None:
 
 
 class _LastPostings:
-    """The last build's search postings shards, for `search_files` to reuse when no searchable
-    text changed (a topic, title or date edit): kept in the build state's meta, and trusted
-    only while every shard file in the output still has the bytes the build state recorded."""
+    """The last build's search postings, for `search_files`:
+
+    - its shards, reused when no searchable text changed (a topic, title or date edit):
+      listed in the build state's meta, and trusted only while every shard file in the
+      output still has the bytes the build state recorded;
+    - its postings rows (search/tokens.py), so that only changed documents are tokenised:
+      a file beside the build state, stamped with the environment that made it."""
 
     META = "search postings"
 
-    def __init__(self, db: BuildState, output: Path, old_outputs: dict[str, tuple[str, str]]):
+    def __init__(self, db: BuildState, output: Path, old_outputs: dict[str, tuple[str, str]],
+                 rows: Path | None, stamp: str):
         self.db, self.output, self.old_outputs = db, output, old_outputs
+        self.rows, self.stamp = rows, stamp
         self.made: str | None = None  # this build's, saved with the rest of the state
 
     def recall(self, signature: str) -> tuple[dict[str, list], list[tuple[str, bytes]]] | None:
@@ -176,6 +183,19 @@ class _LastPostings:
 
     def remember(self, signature: str, sections: dict[str, list]) -> None:
         self.made = json.dumps({"signature": signature, **sections}, ensure_ascii=False)
+
+    def forward(self) -> Forward | None:
+        return Forward.load(self.rows, self.stamp) if self.rows else None
+
+    def keep_forward(self, forward: Forward) -> None:
+        # Saved at once, not with the state: rows are matched to documents by their texts'
+        # hashes, so they are right for the next build whether or not this one commits.
+        if self.rows:
+            forward.save(self.rows, self.stamp)
+
+    @staticmethod
+    def rows_file(db: BuildState) -> Path | None:
+        return db.path.with_name(db.path.stem + "-search.npz") if db.path else None
 
 
 def _model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
@@ -262,6 +282,8 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     if clean or interrupted or db.meta("environment") != env_fingerprint:
         db.reset(keep_outputs=True)
         db.adopt_outputs(interrupted)
+        if rows := _LastPostings.rows_file(db):
+            rows.unlink(missing_ok=True)
     scanned = scan(source_dir / "content")
     inputs = _inputs_signature(source_dir, scanned[0], env_fingerprint)
     if inputs == db.meta("inputs") and not writer.journal.exists() and _outputs_look_present(writer.output, db):
@@ -322,7 +344,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         # The model's own files after the pool is gone: making them alongside the page workers (in
         # this process or a worker) was measured slower, as every page of the shared model written
         # while the workers live is copied.
-        postings = _LastPostings(db, writer.output, old_outputs)
+        postings = _LastPostings(db, writer.output, old_outputs, _LastPostings.rows_file(db), env_fingerprint)
         model_files = _model_files(site, config, writer, old_outputs, workers, postings) if remake_model_files else []
         clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bulletin.build import build_site
+from bulletin.search.index import documents
 
 DIGEST = """---
 title: "Bản tin tuần {week} năm {year}"
@@ -258,13 +259,13 @@ def test_a_deleted_search_shard_is_made_again_when_only_a_template_changed(built
 
 
 def _count_tokenising(monkeypatch) -> list[int]:
-    """How often the build tokenised the archive for the search postings."""
-    from bulletin.search import index
+    """The documents the build tokenised for the search postings, one count per part."""
+    from bulletin.search import tokens
 
-    calls = []
-    real = index.collect
-    monkeypatch.setattr(index, "collect", lambda *a, **k: calls.append(1) or real(*a, **k))
-    return calls
+    parts: list[int] = []
+    real = tokens._tokenise
+    monkeypatch.setattr(tokens, "_tokenise", lambda kind, ids, *rest: parts.append(len(ids)) or real(kind, ids, *rest))
+    return parts
 
 
 def test_a_topic_change_reuses_the_search_postings(built, monkeypatch, tmp_path):
@@ -277,12 +278,46 @@ def test_a_topic_change_reuses_the_search_postings(built, monkeypatch, tmp_path)
     assert_same_as_clean(site, output, tmp_path / "clean")
 
 
-def test_a_text_edit_makes_the_search_postings_again(built, monkeypatch, tmp_path):
+def test_a_text_edit_tokenises_only_the_documents_it_changed(built, monkeypatch, tmp_path):
     site, output = built
     calls = _count_tokenising(monkeypatch)
     edit_text(site, random.Random(1))
+    result = build_site(site, output)
+    assert calls and 1 <= sum(calls) <= 3  # the edited item (and the one its sentence may join)
+    assert [p for p in result.changed if p.startswith("search/u/")]
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_added_and_deleted_digests_are_the_only_documents_tokenised(built, monkeypatch, tmp_path):
+    site, output = built
+    files = sorted((site / "content").rglob("*.md"))
+    calls = _count_tokenising(monkeypatch)
+    added = files[0].with_name("zz-them.md")
+    added.write_text(files[0].read_text(encoding="utf-8").replace('title: "', 'title: "Bổ sung ', 1),
+                     encoding="utf-8")
     build_site(site, output)
-    assert calls == [1]
+    items_of_one_digest = sum(calls)
+    assert 1 <= items_of_one_digest <= 40  # its items only: no decision is new, every later id shifted
+    assert_same_as_clean(site, output, tmp_path / "clean")
+    calls.clear()
+    added.unlink()
+    files[-1].unlink()
+    build_site(site, output)
+    assert sum(calls) == 0  # what is left was all seen before, under other ids
+    assert_same_as_clean(site, output, tmp_path / "clean2")
+
+
+def test_lost_or_foreign_postings_rows_mean_tokenising_everything(built, monkeypatch, tmp_path):
+    site, output = built
+    rows = next((site / ".bulletin").glob("*-search.npz"))
+    calls = _count_tokenising(monkeypatch)
+    for damage in (lambda: rows.write_bytes(b"not numpy"), lambda: rows.unlink()):
+        damage()
+        edit_text(site, random.Random(len(calls)))
+        result = build_site(site, output)
+        items, decisions = documents(result.site)
+        assert sum(calls) == len(items) + len(decisions)
+        calls.clear()
     assert_same_as_clean(site, output, tmp_path / "clean")
 
 
@@ -293,4 +328,4 @@ def test_a_search_shard_edited_by_hand_is_not_reused(built, monkeypatch, tmp_pat
     calls = _count_tokenising(monkeypatch)
     change_topics(site, random.Random(2))
     build_site(site, output)
-    assert calls == [1]
+    assert calls and sum(calls) == 0  # the shards are made again, from the kept rows

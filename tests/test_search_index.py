@@ -109,7 +109,7 @@ def test_token_class_is_letters_and_digits_exactly():
 
 
 def test_the_indexer_tokenises_like_tokens_and_variant():
-    from bulletin.search.index import _Tokeniser
+    from bulletin.search.tokens import _Tokeniser
 
     rng = random.Random(11)
     alphabet = "aăâđĐÊôƠưİIıΣσς ﬁẞß  -/.,0123456789" + unicodedata.normalize("NFD", "ấệờ") + "\u0301\u0323"
@@ -304,12 +304,12 @@ def test_english_site_gets_english_week_labels(site):
 
 
 def test_tokenising_in_several_processes_gives_the_same_index(monkeypatch):
-    from bulletin.search import index
+    from bulletin.search import tokens
 
     site = load_site(Path(__file__).parent.parent)[1]  # the sample site: a few hundred documents
     one = dict(search_files(site, workers=1))
-    monkeypatch.setattr(index, "PARALLEL_DOCS", 0)
-    assert len(index._jobs(10, 10, 2)) > 2  # the parallel path is the one taken below
+    monkeypatch.setattr(tokens, "PARALLEL_DOCS", 0)
+    assert len(tokens._jobs(list(range(10)), list(range(10)), 2)) > 2  # the parallel path is the one taken below
     assert dict(search_files(site, workers=2)) == one
 
 

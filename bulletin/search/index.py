@@ -43,20 +43,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import chain
 from importlib import resources
-from typing import Iterable, Iterator, Protocol
+from typing import Iterator, Protocol
 
 from ..citations import TYPE_NAMES
 from ..i18n import Messages
 from ..model import Decision, Digest, Item, Site
-from ..workers import run_chunks
 from ..parse import LEAD_ANCHOR
-from .fold import TOKEN, term, variant
-from .postings import DEC_BODY, DEC_HEAD, ITEM_BODY, ITEM_HEAD, _Postings, encode_ids
+from .fold import term
+from .postings import _Postings, encode_ids
+from .tokens import DocumentHashes, Forward, tokenise
 
 FOLDER = "search/"
 MANIFEST = FOLDER + "manifest.js"
@@ -87,69 +85,6 @@ def js_order(text: str) -> bytes:
 
 
 
-class _Terms(dict):
-    """variant → term, computed once per variant."""
-
-    def __missing__(self, variant: str) -> str:
-        value = self[variant] = term(variant)
-        return value
-
-
-class _Tokeniser:
-    """Variants and folded terms of texts, with per-token caches (the vocabulary is small)."""
-
-    def __init__(self) -> None:
-        self.lower: dict[str, str] = {}
-        self.terms = _Terms()
-
-    def variants(self, text: str) -> list[str]:
-        """`[variant(t) for t in tokens(text)]`, fast: lowering the whole (NFC) text gives
-        the same tokens when no character lowercases to several (case mappings keep L/N) and no
-        capital sigma depends on its neighbours (final σ/ς, the one contextual mapping)."""
-        if not unicodedata.is_normalized("NFC", text):
-            text = unicodedata.normalize("NFC", text)
-        lowered = text.lower()
-        if len(lowered) == len(text) and "Σ" not in text and unicodedata.is_normalized("NFC", lowered):
-            return TOKEN.findall(lowered)
-        lower = self.lower
-        out = []
-        for token in TOKEN.findall(text):
-            v = lower.get(token)
-            if v is None:
-                v = lower[token] = variant(token)
-            out.append(v)
-        return out
-
-    def segments(self, texts: Iterable[str]) -> tuple[set[str], set[str]]:
-        """(variants, folded pairs) of some texts; pairs never cross from one text to the next."""
-        variants: set[str] = set()
-        pairs: set[str] = set()
-        for text in texts:
-            if not text:
-                continue
-            vs = self.variants(text)
-            variants.update(vs)
-            fs = list(map(self.terms.__getitem__, vs))
-            pairs.update(map(" ".join, zip(fs, fs[1:])))
-        return variants, pairs
-
-
-def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:
-    """(label texts, description texts) a decision is found by."""
-    head = [decision.label, decision.code, f"{decision.number}/{decision.year}/{decision.type}-{decision.issuer}",
-            f"{decision.type_name} số {decision.number}"]
-    body = [decision.title or "", str(decision.year)]
-    if decision.date:
-        body.append(f"ngày {decision.date.day}/{decision.date.month}/{decision.date.year}")
-    return head, body
-
-
-def item_segments(item: Item) -> tuple[list[str], list[str]]:
-    """(heading, body texts): the body is the text and the documents it cites, written in full
-    ("Quyết định số 2610/QĐ-UBND"), so a reader's form of a citation finds the items too."""
-    return [item.heading], [item.text, *(f"{d.type_name} số {d.label} ({d.code})" for d in item.decisions)]
-
-
 @dataclass
 class SearchData:
     items: list[Item]
@@ -164,26 +99,14 @@ def _lead(digest: Digest) -> Item:
                 list(digest.decisions))
 
 
-PARALLEL_DOCS = 20_000  # below this, forking tokeniser processes costs more than it saves
-
-
 def documents(site: Site) -> tuple[list[Item], list[Decision]]:
     """Items and decisions in id order (see the module docstring)."""
     items = [item for digest in reversed(site.digests) for item in reversed(digest.items or [_lead(digest)])]
     return items, list(reversed(site.decisions))
 
 
-def postings_signature(items: list[Item], decisions: list[Decision]) -> str:
-    """A hash of every text the postings are made from, in id order: equal signatures, equal
-    postings shards (a topic, a title or a date edit leaves it alone)."""
-    digest = hashlib.blake2b(f"{FORMAT}\0{len(items)}\0{len(decisions)}".encode(), digest_size=16)
-    for segments in chain(map(item_segments, items), map(decision_segments, decisions)):
-        digest.update(repr(segments).encode())
-    return digest.hexdigest()
-
-
 class PostingsStore(Protocol):
-    """Where the build keeps the last build's postings shards (see build.py)."""
+    """Where the build keeps the last build's postings (see build.py)."""
 
     def recall(self, signature: str) -> tuple[dict[str, list], list[tuple[str, bytes]]] | None:
         """The manifest's "u", "t" and "b" lists and the shard files, if made from `signature`."""
@@ -191,54 +114,18 @@ class PostingsStore(Protocol):
     def remember(self, signature: str, sections: dict[str, list]) -> None:
         """The shards this build made, for the next one."""
 
+    def forward(self) -> Forward | None:
+        """The last build's postings rows (tokens.py), if kept."""
 
-def collect(site: Site, workers: int = 1) -> SearchData:
-    """Tokenise every item and decision into postings (in `workers` processes on big sites)."""
+    def keep_forward(self, forward: Forward) -> None:
+        """This build's postings rows, for the next one."""
+
+
+def collect(site: Site, workers: int = 1, previous: Forward | None = None) -> SearchData:
+    """Tokenise every item and decision into postings (see tokens.py)."""
     items, decisions = documents(site)
-    jobs = _jobs(len(items), len(decisions), workers)
-    words, pairs = _Postings(), _Postings()
-    if workers > 1 and len(jobs) > 2:
-        # Forked workers inherit the documents; this process tokenises too (see workers.py).
-        parts = run_chunks(lambda start, end: [(n, _tokenise(jobs[n], items, decisions)) for n in range(start, end)],
-                           len(jobs), 1, workers, lambda done: None)
-        parts.sort(key=lambda p: p[0], reverse=True)
-        tokenised = (parts.pop()[1] for _ in range(len(parts)))  # each part freed once merged
-    else:
-        tokenised = (_tokenise(job, items, decisions) for job in jobs)
-    for part_words, part_pairs in tokenised:  # in id order within each field
-        words.merge(part_words)
-        pairs.merge(part_pairs)
-        del part_words, part_pairs
-    words.finish()
-    pairs.finish()
+    words, pairs, _ = tokenise(items, decisions, DocumentHashes.of(items, decisions), workers, previous)
     return SearchData(items, decisions, words, pairs)
-
-
-def _jobs(items: int, decisions: int, workers: int) -> list[tuple[bool, int, int]]:
-    """(decisions?, first doc, end) ranges, in id order within each kind."""
-    if workers < 2 or items + decisions < PARALLEL_DOCS:
-        return [(False, 0, items), (True, 0, decisions)]
-    step = max(1, -(-items // (4 * workers)))
-    jobs = [(False, start, min(items, start + step)) for start in range(0, items, step)]
-    step = max(1, -(-decisions // workers))
-    return jobs + [(True, start, min(decisions, start + step)) for start in range(0, decisions, step)]
-
-
-def _tokenise(job: tuple[bool, int, int], items: list[Item], decisions: list[Decision]
-              ) -> tuple[_Postings, _Postings]:
-    is_decision, start, end = job
-    kind_head, kind_body, docs, segments = ((DEC_HEAD, DEC_BODY, decisions, decision_segments) if is_decision
-                                            else (ITEM_HEAD, ITEM_BODY, items, item_segments))
-    words, pairs, tok = _Postings(), _Postings(), _Tokeniser()
-    for doc in range(start, end):
-        head_texts, body_texts = segments(docs[doc])
-        head_words, head_pairs = tok.segments(head_texts)
-        body_words, body_pairs = tok.segments(body_texts)
-        words.add(kind_head, head_words, doc)
-        words.add(kind_body, body_words - head_words, doc)
-        pairs.add(kind_head, head_pairs, doc)
-        pairs.add(kind_body, body_pairs - head_pairs, doc)
-    return words, pairs
 
 
 def _file_name(kind: str, payload: bytes) -> str:
@@ -286,20 +173,28 @@ def search_files(site: Site, config=None, workers: int = 1, store: PostingsStore
     """Every file of the search index (site-root-relative path, bytes), search.js included.
 
     With a `store`, the postings shards (most of the work) are the last build's when no
-    searchable text changed."""
+    searchable text changed, and otherwise only the documents whose texts changed are
+    tokenised again."""
     language = getattr(config, "language", "vi")
     messages = Messages(language)
     items, decisions = documents(site)
     manifest: dict = {"format": FORMAT, "items": len(items), "decisions": len(decisions),
                       "ic": CHUNK_ITEMS, "xc": CHUNK_DECISIONS}
-    signature = postings_signature(items, decisions) if store else ""
+    hashes = DocumentHashes.of(items, decisions)
+    signature = hashes.signature(FORMAT)
     previous = store.recall(signature) if store else None
     if previous:
         sections, files = previous
         manifest.update(sections)
         yield from files
     else:
-        yield from _postings_files(collect(site, workers), manifest)
+        words, pairs, forward = tokenise(items, decisions, hashes, workers, store.forward() if store else None)
+        if store:
+            store.keep_forward(forward)
+        del forward
+        words.drop_rows()  # kept: 8 bytes a posting, 170 MB at 10,000 digests
+        pairs.drop_rows()
+        yield from _postings_files(SearchData(items, decisions, words, pairs), manifest)
         if store:
             store.remember(signature, {kind: manifest[kind] for kind in "utb"})
     yield from _document_files(site, items, decisions, messages, manifest)

@@ -1,8 +1,8 @@
 """Postings: which documents each key (a word's variant, or a pair of terms) occurs in.
 
-Documents are added field by field in increasing id order as flat (key, doc) columns;
-`_Postings.finish` groups them with one stable numpy sort per field and encodes every
-list at once. A list is its sorted ids, delta-coded in base 32 (`encode_ids`), which
+Documents are added as flat (key, doc) columns, or carried from the last build as
+sorted rows; `_Postings.finish` sorts each field's rows once and encodes every list
+at once. A list is its sorted ids, delta-coded in base 32 (`encode_ids`), which
 search.js decodes with the same loop as `decode_ids`. The index's file layout is in
 index.py.
 """
@@ -70,29 +70,55 @@ class _Ids(dict):
         return value
 
 
+DOC_BITS = 32  # a row is `key << DOC_BITS | doc` (uint64): sorting rows groups them by key, then doc
+_SHIFT = np.uint64(DOC_BITS)
+_LOW = np.uint64((1 << DOC_BITS) - 1)
+
+
+def row_keys(rows: np.ndarray) -> np.ndarray:
+    return (rows >> _SHIFT).astype(np.int64)
+
+
+def row_docs(rows: np.ndarray) -> np.ndarray:
+    return (rows & _LOW).astype(np.uint32)
+
+
+def make_rows(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    return (keys.astype(np.uint64) << _SHIFT) | docs.astype(np.uint64)
+
+
 class _Postings:
     """Keys (variants, or folded pairs) and the documents they occur in, one table per field.
 
-    Documents are added in increasing id order as flat (key id, doc) columns; `finish()`
-    groups them with one stable sort per field (numpy), so each key's ids come out sorted,
-    and encodes every postings list of a field at once (`_encode_groups`)."""
+    Rows come as flat (key id, doc) columns, from `add` (a document at a time) and `merge`,
+    and as sorted `key << 32 | doc` numbers carried from the last build (`keep`, see
+    tokens.py). `finish()` sorts each field's rows once, so each key's ids come out
+    sorted, drops the keys left without rows, and encodes every postings list of a field
+    at once (`_encode_groups`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: list[str] | None = None) -> None:
         self.ids = _Ids()
+        for name in names or ():
+            self.ids[name]  # noqa: B018 - numbers the names in order
         self._keys = [array("I") for _ in range(4)]
         self._docs = [array("I") for _ in range(4)]
+        self._kept: list[list[np.ndarray]] = [[] for _ in range(4)]
         self.names: list[str] = []
-        self.counts = None  # per field, ids per key (numpy, after finish)
+        self.rows: list[np.ndarray] = []  # per field, sorted `key << 32 | doc` (after finish)
+        self.counts = None  # per key, ids in every field (numpy, after finish)
         self._encoded: list[list[str]] = []
-        self._grouped: list = []
 
     def add(self, kind: int, keys: Iterable[str], doc: int) -> None:
         found = list(map(self.ids.__getitem__, keys))
         self._keys[kind].extend(found)
         self._docs[kind].extend(repeat(doc, len(found)))
 
+    def keep(self, kind: int, rows: np.ndarray) -> None:
+        """Add sorted `key << 32 | doc` rows, numbered by this table's keys."""
+        self._kept[kind].append(rows)
+
     def merge(self, other: "_Postings") -> None:
-        """Append another table's columns (its documents must all come after ours, per field)."""
+        """Append another table's columns (its keys are renamed to ours)."""
         if not self.ids:
             self.ids, self._keys, self._docs = other.ids, other._keys, other._docs
             return
@@ -104,22 +130,39 @@ class _Postings:
                 self._docs[kind].extend(other._docs[kind])
 
     def finish(self) -> None:
-        self.names = list(self.ids)
-        size = len(self.names)
-        counts = []
-        for kind in range(4):
-            keys = np.frombuffer(self._keys[kind], dtype=np.uint32)
-            docs = np.frombuffer(self._docs[kind], dtype=np.uint32)
-            order = np.argsort(keys, kind="stable")
-            grouped = docs[order]
-            count = np.bincount(keys, minlength=size) if len(keys) else np.zeros(size, dtype=np.int64)
-            starts = np.zeros(size + 1, dtype=np.int64)
-            np.cumsum(count, out=starts[1:])
+        rows = [self._sorted_rows(kind) for kind in range(4)]
+        self._keys = self._docs = self._kept = []
+        size = len(self.ids)
+        counts = np.zeros(size, dtype=np.int64)
+        for field in rows:
+            counts += np.bincount(row_keys(field), minlength=size)
+        names = list(self.ids)
+        live = counts > 0
+        if not live.all():  # keys no document has any more (after an edit): renumber the rest
+            renumber = np.cumsum(live) - 1
+            rows = [make_rows(renumber[row_keys(field)], row_docs(field)) for field in rows]
+            names = [name for name, alive in zip(names, live.tolist()) if alive]
+            counts = counts[live]
+        self.names, self.rows, self.counts = names, rows, counts
+        for field in rows:
+            keys, grouped = row_keys(field), row_docs(field)
+            starts = np.zeros(len(names) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(keys, minlength=len(names)), out=starts[1:])
+            del keys
             self._encoded.append(_encode_groups(grouped, starts))
-            self._grouped.append((grouped, starts))
-            counts.append(count)
-        self._keys = self._docs = []
-        self.counts = np.sum(counts, axis=0) if size else np.zeros(0, dtype=np.int64)
+
+    def _sorted_rows(self, kind: int) -> np.ndarray:
+        """This field's rows, sorted: the new ones alone, then merged with the carried ones
+        (a stable sort is a merge of sorted runs in numpy, linear when they are few)."""
+        fresh = make_rows(np.frombuffer(self._keys[kind], dtype=np.uint32),
+                          np.frombuffer(self._docs[kind], dtype=np.uint32))
+        fresh.sort()
+        if not self._kept[kind]:
+            return fresh
+        rows = np.concatenate([*self._kept[kind], fresh])
+        self._kept[kind] = []
+        rows.sort(kind="stable")
+        return rows
 
     def keys(self) -> list[str]:
         return self.names
@@ -131,12 +174,18 @@ class _Postings:
             lists.pop()
         return lists
 
+    def drop_rows(self) -> None:
+        """Free the rows once kept (`entry` has what the index files need)."""
+        self.rows = []
+
     @property
     def fields(self) -> list[dict]:
         """Per field, key → its sorted ids (for tests and tools; the build uses `entry`)."""
         tables = []
-        for grouped, starts in self._grouped:
-            tables.append({name: grouped[starts[n]:starts[n + 1]] for n, name in enumerate(self.names)
+        for field in self.rows:
+            keys, docs = row_keys(field), row_docs(field)
+            starts = np.searchsorted(keys, np.arange(len(self.names) + 1))
+            tables.append({name: docs[starts[n]:starts[n + 1]] for n, name in enumerate(self.names)
                            if starts[n + 1] > starts[n]})
         return tables
 

@@ -1,0 +1,251 @@
+"""What each search document is found by, and the tokenising kept from one build to the next.
+
+Tokenising is most of the search index's cost (about 10 s of two cores for the 200,000
+documents of 10,000 digests), and a one-digest edit changes a handful of documents. So
+a build keeps its postings rows (`Forward`: per field, the sorted `key << 32 | doc`
+numbers, the key names, and a hash of every document's texts) in the build state folder,
+and the next build tokenises only the documents whose texts it has not seen: the others'
+rows are carried over under their new ids. Rows are a pure function of a document's
+texts, so a carried row is the row tokenising would give, and the index stays exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..model import Decision, Item
+from ..workers import run_chunks
+from .fold import TOKEN, term, variant
+from .postings import DEC_BODY, DEC_HEAD, ITEM_BODY, ITEM_HEAD, _Postings, make_rows, row_docs, row_keys
+
+PARALLEL_DOCS = 20_000  # documents to tokenise; below this, forking costs more than it saves
+HASH_BYTES = 16
+
+
+class _Terms(dict):
+    """variant → term, computed once per variant."""
+
+    def __missing__(self, variant_: str) -> str:
+        value = self[variant_] = term(variant_)
+        return value
+
+
+class _Tokeniser:
+    """Variants and folded terms of texts, with per-token caches (the vocabulary is small)."""
+
+    def __init__(self) -> None:
+        self.lower: dict[str, str] = {}
+        self.terms = _Terms()
+
+    def variants(self, text: str) -> list[str]:
+        """`[variant(t) for t in tokens(text)]`, fast: lowering the whole (NFC) text gives
+        the same tokens when no character lowercases to several (case mappings keep L/N) and no
+        capital sigma depends on its neighbours (final σ/ς, the one contextual mapping)."""
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        lowered = text.lower()
+        if len(lowered) == len(text) and "Σ" not in text and unicodedata.is_normalized("NFC", lowered):
+            return TOKEN.findall(lowered)
+        lower = self.lower
+        out = []
+        for token in TOKEN.findall(text):
+            v = lower.get(token)
+            if v is None:
+                v = lower[token] = variant(token)
+            out.append(v)
+        return out
+
+    def segments(self, texts: Iterable[str]) -> tuple[set[str], set[str]]:
+        """(variants, folded pairs) of some texts; pairs never cross from one text to the next."""
+        variants: set[str] = set()
+        pairs: set[str] = set()
+        for text in texts:
+            if not text:
+                continue
+            vs = self.variants(text)
+            variants.update(vs)
+            fs = list(map(self.terms.__getitem__, vs))
+            pairs.update(map(" ".join, zip(fs, fs[1:])))
+        return variants, pairs
+
+
+def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:
+    """(label texts, description texts) a decision is found by."""
+    head = [decision.label, decision.code, f"{decision.number}/{decision.year}/{decision.type}-{decision.issuer}",
+            f"{decision.type_name} số {decision.number}"]
+    body = [decision.title or "", str(decision.year)]
+    if decision.date:
+        body.append(f"ngày {decision.date.day}/{decision.date.month}/{decision.date.year}")
+    return head, body
+
+
+def item_segments(item: Item) -> tuple[list[str], list[str]]:
+    """(heading, body texts): the body is the text and the documents it cites, written in full
+    ("Quyết định số 2610/QĐ-UBND"), so a reader's form of a citation finds the items too."""
+    return [item.heading], [item.text, *(f"{d.type_name} số {d.label} ({d.code})" for d in item.decisions)]
+
+
+@dataclass
+class DocumentHashes:
+    """A hash of every document's texts, in id order: what `Forward` rows are matched by."""
+
+    items: list[bytes]
+    decisions: list[bytes]
+
+    @classmethod
+    def of(cls, items: list[Item], decisions: list[Decision]) -> "DocumentHashes":
+        def hashes(docs, segments) -> list[bytes]:
+            return [hashlib.blake2b(repr(segments(doc)).encode(), digest_size=HASH_BYTES).digest() for doc in docs]
+
+        return cls(hashes(items, item_segments), hashes(decisions, decision_segments))
+
+    def signature(self, version: int) -> str:
+        """Equal signatures, equal postings (a topic, a title or a date edit leaves it alone)."""
+        digest = hashlib.blake2b(f"{version}\0{len(self.items)}\0{len(self.decisions)}".encode(), digest_size=16)
+        digest.update(b"".join(self.items))
+        digest.update(b"".join(self.decisions))
+        return digest.hexdigest()
+
+
+@dataclass
+class Forward:
+    """One build's postings rows: what the next build carries over instead of tokenising."""
+
+    words: list[str]  # key names, numbered by the rows' keys
+    pairs: list[str]
+    word_rows: list[np.ndarray]  # per field, sorted `key << 32 | doc` (uint64)
+    pair_rows: list[np.ndarray]
+    hashes: DocumentHashes
+
+    def save(self, path: Path, stamp: str) -> None:
+        """Written whole under another name, then renamed: a reader sees the old or the new file."""
+        arrays = {"stamp": _text(stamp), "words": _text("\0".join(self.words)),
+                  "pairs": _text("\0".join(self.pairs)),
+                  "items": np.frombuffer(b"".join(self.hashes.items), dtype=np.uint8),
+                  "decisions": np.frombuffer(b"".join(self.hashes.decisions), dtype=np.uint8)}
+        for field in range(4):
+            arrays[f"w{field}"] = self.word_rows[field]
+            arrays[f"p{field}"] = self.pair_rows[field]
+        temporary = path.with_name(path.name + ".new")
+        with open(temporary, "wb") as file:
+            np.savez(file, **arrays)
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path, stamp: str) -> "Forward | None":
+        """The rows saved at `path` if they were made by this generator and these settings."""
+        try:
+            with np.load(path) as saved:
+                if saved["stamp"].tobytes().decode() != stamp:
+                    return None
+                words, pairs = (saved[name].tobytes().decode() for name in ("words", "pairs"))
+                hashes = DocumentHashes(*(_split(saved[name].tobytes()) for name in ("items", "decisions")))
+                return cls(words.split("\0") if words else [], pairs.split("\0") if pairs else [],
+                           [saved[f"w{field}"] for field in range(4)], [saved[f"p{field}"] for field in range(4)],
+                           hashes)
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # missing or not ours: tokenise all
+            return None
+
+
+def _text(value: str) -> np.ndarray:
+    return np.frombuffer(value.encode(), dtype=np.uint8)
+
+
+def _split(blob: bytes) -> list[bytes]:
+    return [blob[start:start + HASH_BYTES] for start in range(0, len(blob), HASH_BYTES)]
+
+
+def _carry(old: list[bytes], new: list[bytes]) -> tuple[np.ndarray, list[int]]:
+    """Old id → new id (-1: gone) for the documents whose texts are unchanged, and the new
+    ids left to tokenise. Equal texts pair up in id order."""
+    waiting: dict[bytes, list[int]] = defaultdict(list)
+    for doc in range(len(old) - 1, -1, -1):
+        waiting[old[doc]].append(doc)
+    mapping = np.full(len(old), -1, dtype=np.int64)
+    fresh = []
+    for doc, key in enumerate(new):
+        same = waiting.get(key)
+        if same:
+            mapping[same.pop()] = doc
+        else:
+            fresh.append(doc)
+    return mapping, fresh
+
+
+def _carried_rows(rows: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+    """The rows of documents still present, renumbered (still sorted when the order of the
+    kept documents is unchanged, as for an edit, an addition or a deletion)."""
+    if not len(rows):
+        return rows
+    docs = mapping[row_docs(rows)]
+    kept = docs >= 0
+    return make_rows(row_keys(rows[kept]), docs[kept])
+
+
+def tokenise(items: list[Item], decisions: list[Decision], hashes: DocumentHashes, workers: int = 1,
+             previous: Forward | None = None) -> tuple[_Postings, _Postings, Forward]:
+    """The words' and the pairs' postings of every document, tokenising only those `previous`
+    has no rows for (all of them without it), in `workers` processes when they are many."""
+    if previous is None:
+        words, pairs = _Postings(), _Postings()
+        fresh_items, fresh_decisions = list(range(len(items))), list(range(len(decisions)))
+    else:
+        words, pairs = _Postings(previous.words), _Postings(previous.pairs)
+        item_map, fresh_items = _carry(previous.hashes.items, hashes.items)
+        decision_map, fresh_decisions = _carry(previous.hashes.decisions, hashes.decisions)
+        for field, mapping in ((ITEM_HEAD, item_map), (ITEM_BODY, item_map), (DEC_HEAD, decision_map),
+                               (DEC_BODY, decision_map)):
+            words.keep(field, _carried_rows(previous.word_rows[field], mapping))
+            pairs.keep(field, _carried_rows(previous.pair_rows[field], mapping))
+        previous.word_rows = previous.pair_rows = []  # freed as the rows are merged
+    jobs = _jobs(fresh_items, fresh_decisions, workers)
+    if len(jobs) > 2:
+        # Forked workers inherit the documents; this process tokenises too (see workers.py).
+        parts = run_chunks(lambda start, end: [(n, _tokenise(*jobs[n], items, decisions)) for n in range(start, end)],
+                           len(jobs), 1, workers, lambda done: None)
+        parts.sort(key=lambda p: p[0], reverse=True)
+        tokenised = (parts.pop()[1] for _ in range(len(parts)))  # each part freed once merged
+    else:
+        tokenised = (_tokenise(*job, items, decisions) for job in jobs)
+    for part_words, part_pairs in tokenised:
+        words.merge(part_words)
+        pairs.merge(part_pairs)
+        del part_words, part_pairs
+    words.finish()
+    pairs.finish()
+    return words, pairs, Forward(words.names, pairs.names, words.rows, pairs.rows, hashes)
+
+
+def _jobs(items: list[int], decisions: list[int], workers: int) -> list[tuple[bool, list[int]]]:
+    """(decisions?, the ids to tokenise) in parts: two, or several per worker when there are many."""
+    if workers < 2 or len(items) + len(decisions) < PARALLEL_DOCS:
+        return [(False, items), (True, decisions)]
+    step = max(1, -(-len(items) // (4 * workers)))
+    jobs = [(False, items[start:start + step]) for start in range(0, len(items), step)]
+    step = max(1, -(-len(decisions) // workers))
+    return jobs + [(True, decisions[start:start + step]) for start in range(0, len(decisions), step)]
+
+
+def _tokenise(is_decision: bool, ids: list[int], items: list[Item], decisions: list[Decision]
+              ) -> tuple[_Postings, _Postings]:
+    kind_head, kind_body, docs, segments = ((DEC_HEAD, DEC_BODY, decisions, decision_segments) if is_decision
+                                            else (ITEM_HEAD, ITEM_BODY, items, item_segments))
+    words, pairs, tok = _Postings(), _Postings(), _Tokeniser()
+    for doc in ids:
+        head_texts, body_texts = segments(docs[doc])
+        head_words, head_pairs = tok.segments(head_texts)
+        body_words, body_pairs = tok.segments(body_texts)
+        words.add(kind_head, head_words, doc)
+        words.add(kind_body, body_words - head_words, doc)
+        pairs.add(kind_head, head_pairs, doc)
+        pairs.add(kind_body, body_pairs - head_pairs, doc)
+    return words, pairs

@@ -1,0 +1,78 @@
+"""Tokenising kept between builds (search/tokens.py): carried rows must be the rows tokenising gives."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bulletin.search.tokens import DocumentHashes, Forward, tokenise
+
+WORDS = ["đất", "Đất", "đai", "nông", "thôn", "mới", "2610", "QĐ", "giao", "xã"]
+
+
+def item(words: list[str], heading: int) -> SimpleNamespace:
+    return SimpleNamespace(heading=" ".join(words[:heading]), text=" ".join(words[heading:]), decisions=[])
+
+
+def decision(number: int, title: str) -> SimpleNamespace:
+    return SimpleNamespace(label=f"{number}/QĐ-UBND", code=f"{number}/QĐ-UBND", number=str(number), year=2020,
+                           type="QĐ", issuer="UBND", type_name="Quyết định", title=title,
+                           date=date(2020, 12, 1 + number % 28))
+
+
+items_ = st.lists(st.builds(item, st.lists(st.sampled_from(WORDS), max_size=6), st.integers(0, 3)), max_size=12)
+decisions_ = st.lists(st.builds(decision, st.integers(1, 40), st.sampled_from(["", "Về đất đai", "Giao xã"])),
+                      max_size=6)
+
+
+def index(items, decisions, previous=None):
+    """(words, pairs, rows kept): words and pairs as name → encoded lists, and per field name → ids."""
+    words, pairs, forward = tokenise(items, decisions, DocumentHashes.of(items, decisions), 1, previous)
+    return _lists(words), _lists(pairs), forward
+
+
+def _lists(postings) -> tuple[dict, list[dict]]:
+    fields = [{name: ids.tolist() for name, ids in field.items()} for field in postings.fields]
+    return {name: postings.entry(n) for n, name in enumerate(postings.names)}, fields
+
+
+@settings(max_examples=150, deadline=None)
+@given(items_, decisions_, items_, decisions_, st.data())
+def test_carried_rows_equal_tokenising_from_scratch(old_items, old_decisions, new_items, new_decisions, data):
+    # the new archive shares documents with the old one, in any order, plus some of its own
+    shared_items = data.draw(st.lists(st.sampled_from(old_items), max_size=8)) if old_items else []
+    shared_decisions = data.draw(st.lists(st.sampled_from(old_decisions), max_size=4)) if old_decisions else []
+    items = data.draw(st.permutations(new_items + shared_items))
+    decisions = data.draw(st.permutations(new_decisions + shared_decisions))
+    *_, previous = index(old_items, old_decisions)
+    carried_words, carried_pairs, _ = index(items, decisions, previous)
+    words, pairs, _ = index(items, decisions)
+    assert carried_words == words
+    assert carried_pairs == pairs
+
+
+def test_keys_no_document_has_any_more_are_dropped():
+    *_, previous = index([item(["đất", "đai", "xã"], 1)], [])
+    (names, fields), _, _ = index([item(["đất", "giao"], 1)], [], previous)
+    assert sorted(names) == ["giao", "đất"]
+    assert fields[0] == {"đất": [0]} and fields[1] == {"giao": [0]}
+
+
+def test_saved_rows_come_back_only_for_the_same_stamp(tmp_path):
+    items = [item(["nông", "thôn", "mới"], 1), item(["Đất", "đai"], 2)]
+    decisions = [decision(2610, "Về đất đai")]
+    *_, forward = index(items, decisions)
+    path = tmp_path / "rows.npz"
+    forward.save(path, "stamp 1")
+    assert Forward.load(path, "stamp 2") is None
+    loaded = Forward.load(path, "stamp 1")
+    assert loaded.words == forward.words and loaded.pairs == forward.pairs
+    assert loaded.hashes == forward.hashes
+    assert all((a == b).all() for a, b in zip(loaded.word_rows + loaded.pair_rows, forward.word_rows + forward.pair_rows))
+    assert index(items, decisions, loaded)[:2] == index(items, decisions)[:2]
+    path.write_bytes(b"PK\x03\x04 damaged")
+    assert Forward.load(path, "stamp 1") is None
+    assert Forward.load(tmp_path / "missing.npz", "stamp 1") is None
