@@ -182,9 +182,13 @@ class Year:
         return sum(len(w.digests) for w in self.weeks)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Site:
     digests: list[Digest]  # newest first
     topics: list[Topic]  # Vietnamese alphabetical order
     decisions: list[Decision]  # newest first by date, undated last
     years: list[Year]  # newest first
+
+    def __repr__(self) -> str:
+        # The generated repr would walk every item of every topic of every item (minutes, gigabytes).
+        return f"Site({len(self.digests)} digests, {len(self.topics)} topics, {len(self.decisions)} decisions)"

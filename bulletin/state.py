@@ -64,13 +64,17 @@ class BuildState:
     def set_meta(self, name: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
-    def reset(self, keep_outputs: bool = True) -> None:
-        """Forget every cache. With keep_outputs, still remember which files are ours."""
+    def reset(self, keep_outputs: bool = True, keep_hashes: bool = False) -> None:
+        """Forget every cache. With keep_outputs, still remember which files are ours, and with
+        keep_hashes their bytes' hashes too (then a file rendered again to the same bytes is not
+        written again: a new version or a changed setting rewrites only the files it changes)."""
         self.db.execute("BEGIN")
         for table in ("sources", "parsed", "objects"):
             self.db.execute(f"DELETE FROM {table}")
         self.db.execute("DELETE FROM meta WHERE name != 'schema'")
-        if keep_outputs:
+        if keep_outputs and keep_hashes:
+            self.db.execute("UPDATE outputs SET fingerprint = '', deps = ''")
+        elif keep_outputs:
             self.db.execute("UPDATE outputs SET hash = '', fingerprint = '', deps = ''")
         else:
             self.db.execute("DELETE FROM outputs")
@@ -137,7 +141,7 @@ class BuildState:
 
     def adopt_outputs(self, paths: set[str]) -> None:
         """Files an interrupted commit wrote: ours, with unknown contents."""
-        self.db.executemany("INSERT OR IGNORE INTO outputs VALUES (?, '', '', '')", ((p,) for p in paths))
+        self.db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, '', '', '')", ((p,) for p in paths))
 
     def save_parsed(self, parsed: dict[str, bytes]) -> None:
         """Store fresh parse results at once: valid whatever happens to the rest of the build."""

@@ -329,3 +329,18 @@ def test_a_search_shard_edited_by_hand_is_not_reused(built, monkeypatch, tmp_pat
     change_topics(site, random.Random(2))
     build_site(site, output)
     assert calls and sum(calls) == 0  # the shards are made again, from the kept rows
+
+
+def test_a_new_generator_version_renders_everything_and_rewrites_only_changed_files(built, monkeypatch):
+    from bulletin import build
+
+    site, output = built
+    page = output / "index.html"
+    before = page.stat().st_mtime_ns
+    monkeypatch.setattr(build, "code_fingerprint", lambda: "the next version")
+    result = build_site(site, output)
+    rendered, written, changed = result.site is not None, result.written, result.changed
+    assert rendered and (written, changed) == (0, [])  # all rendered again, to the same bytes
+    assert page.stat().st_mtime_ns == before
+    result = build_site(site, output, clean=True)  # --clean trusts nothing it recorded
+    assert result.unchanged == 0 and result.written > result.pages
