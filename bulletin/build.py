@@ -9,14 +9,11 @@ only those pages are rendered again, and only changed bytes are written.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import json
 import os
 import sys
 import time
 from itertools import chain
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,10 +30,11 @@ from .model import Site
 from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site_pages
 from .render import BUILTIN_TEMPLATES, Renderer
 from .search import search_files
-from .search.index import FOLDER as SEARCH_FOLDER, SCRIPT as SEARCH_SCRIPT
-from .search.tokens import Forward
+from .search.index import SCRIPT as SEARCH_SCRIPT
+from .search_state import LastPostings
 from .sources import load_sources, scan
 from .state import BodyStore, BuildState, digest_of
+from .memory import collector_settled, release_free_memory, settle
 from .workers import run_chunks
 from .write import OutputWriter, state_file
 
@@ -126,8 +124,8 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
             return results
         # The workers' collections then never touch (and so never copy) the pages of the model
         # they share with this process.
-        _settle()
-        _release_free_memory()
+        settle()
+        release_free_memory()
         results = run_chunks(lambda start, end: worker.run(jobs[start:end]), len(jobs), CHUNK, workers, bar.update)
         worker.writer.staged.update(r.url for r in results if r.staged)
         results.sort(key=lambda r: r.url)
@@ -136,94 +134,8 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
         bar.close()
 
 
-def _settle() -> None:
-    """Move every object alive now to the collector's permanent generation, until the build ends.
-
-    The model is millions of objects that live as long as the build. Without this, each full
-    collection walks all of them again: 13 full collections took 5 s of a 26 s one-digest
-    rebuild at 10,000 digests, and freed nothing. Garbage still dies by reference counting;
-    only cycles made before a settle wait for the build's end (`_collector_settled`)."""
-    gc.freeze()
-
-
-@contextmanager
-def _collector_settled() -> Iterator[None]:
-    """Full collections wait for the end of the build (young objects are still collected):
-    while the model is being made, each one walks a model twice as big as the last one
-    and finds nothing to free (20 of them, 2 s, at 10,000 digests)."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(thresholds[0], thresholds[1], 1_000_000)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()  # the next full collection frees this build's cycles (a long `serve` makes many builds)
-
-
-def _release_free_memory() -> None:
-    """Hand the heap's free pages back to the system before forking: they would otherwise count
-    in every worker's memory (glibc only; elsewhere a no-op)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-class _LastPostings:
-    """The last build's search postings, for `search_files`:
-
-    - its shards, reused when no searchable text changed (a topic, title or date edit):
-      listed in the build state's meta, and trusted only while every shard file in the
-      output still has the bytes the build state recorded;
-    - its postings rows (search/tokens.py), so that only changed documents are tokenised:
-      a file beside the build state, stamped with the environment that made it."""
-
-    META = "search postings"
-
-    def __init__(self, db: BuildState, output: Path, old_outputs: dict[str, tuple[str, str]],
-                 rows: Path | None, stamp: str):
-        self.db, self.output, self.old_outputs = db, output, old_outputs
-        self.rows, self.stamp = rows, stamp
-        self.made: str | None = None  # this build's, saved with the rest of the state
-
-    def recall(self, signature: str) -> tuple[dict[str, list], list[tuple[str, bytes]]] | None:
-        saved = json.loads(self.db.meta(self.META) or "{}")
-        if saved.get("signature") != signature:
-            return None
-        files = []
-        for kind in "utb":
-            for _, name, _ in saved[kind]:
-                rel = f"{SEARCH_FOLDER}{name}.js"
-                try:
-                    data = (self.output / rel).read_bytes()
-                except OSError:
-                    return None
-                if digest_of(data) != self.old_outputs.get(rel, ("",))[0]:
-                    return None
-                files.append((rel, data))
-        return {kind: saved[kind] for kind in "utb"}, files
-
-    def remember(self, signature: str, sections: dict[str, list]) -> None:
-        self.made = json.dumps({"signature": signature, **sections}, ensure_ascii=False)
-
-    def forward(self) -> Forward | None:
-        return Forward.load(self.rows, self.stamp) if self.rows else None
-
-    def keep_forward(self, forward: Forward) -> None:
-        # Saved at once, not with the state: rows are matched to documents by their texts'
-        # hashes, so they are right for the next build whether or not this one commits.
-        if self.rows:
-            forward.save(self.rows, self.stamp)
-
-    @staticmethod
-    def rows_file(db: BuildState) -> Path | None:
-        return db.path.with_name(db.path.stem + "-search.npz") if db.path else None
-
-
 def _model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
-                 workers: int, postings: _LastPostings) -> list[tuple[str, str, bool]]:
+                 workers: int, postings: LastPostings) -> list[tuple[str, str, bool]]:
     """The data files and the search index, functions of the model alone; staged if their bytes changed."""
     results = []
     for rel, data in chain(data_files(site), search_files(site, config, workers, postings)):
@@ -292,7 +204,7 @@ def build_site(source_dir: Path, output: Path | None = None, drafts: bool = Fals
     config = load_config(source_dir, base_url)
     db = BuildState(state_file(source_dir, writer.output) if state else None)
     try:
-        with _collector_settled():
+        with collector_settled():
             return _build(source_dir, config, db, writer, drafts, clean, workers, progress, started)
     finally:
         db.close()
@@ -307,7 +219,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     if clean or interrupted or db.meta("environment") != env_fingerprint:
         db.reset(keep_outputs=True, keep_hashes=not clean)
         db.adopt_outputs(interrupted)
-        if rows := _LastPostings.rows_file(db):
+        if rows := LastPostings.rows_file(db):
             rows.unlink(missing_ok=True)
     scanned = scan(source_dir / "content")
     inputs = _inputs_signature(source_dir, scanned[0], env_fingerprint)
@@ -323,10 +235,10 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     if loaded.errors:
         raise BuildError(loaded.errors)
     clock.lap("load and parse")
-    _settle()
+    settle()
     site = build_index(list(zip(loaded.digests, loaded.bodies)), config)
     bodies = _keep_bodies_out_of_memory(db, loaded)
-    _settle()
+    settle()
 
     years = decision_years(site)
     types = decision_types(years)
@@ -364,16 +276,16 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     model_files_present = all(p in old_outputs for p in recorded if _from_model(p))
     remake_model_files = not (model_unchanged and model_files_present)
     clock.lap("plan")
-    _settle()
+    settle()
     try:
         rendered = _render_all(_PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
         jobs.clear()  # the pages and their contexts: not needed by what follows, which is memory-hungry
         clock.lap("render")
-        _settle()
+        settle()
         # The model's own files after the pool is gone: making them alongside the page workers (in
         # this process or a worker) was measured slower, as every page of the shared model written
         # while the workers live is copied.
-        postings = _LastPostings(db, writer.output, old_outputs, _LastPostings.rows_file(db), env_fingerprint)
+        postings = LastPostings(db, writer.output, old_outputs, LastPostings.rows_file(db), env_fingerprint)
         model_files = _model_files(site, config, writer, old_outputs, workers, postings) if remake_model_files else []
         clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}
@@ -400,7 +312,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs, "model": model_signature,
                   "pages": str(len(produced)), "digests": str(len(site.digests)),
-                  **({_LastPostings.META: postings.made} if postings.made else {})})
+                  **({LastPostings.META: postings.made} if postings.made else {})})
     if loaded.changed or loaded.removed:
         db.prune_parsed({s.body_key for s in loaded.digests})
     writer.finish()

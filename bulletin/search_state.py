@@ -1,0 +1,61 @@
+"""The last build's search postings, as the search index's `PostingsStore` (search/index.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .search.index import FOLDER as SEARCH_FOLDER
+from .search.tokens import Forward
+from .state import BuildState, digest_of
+
+
+class LastPostings:
+    """The last build's search postings, for `search_files`:
+
+    - its shards, reused when no searchable text changed (a topic, title or date edit):
+      listed in the build state's meta, and trusted only while every shard file in the
+      output still has the bytes the build state recorded;
+    - its postings rows (search/tokens.py), so that only changed documents are tokenised:
+      a file beside the build state, stamped with the environment that made it."""
+
+    META = "search postings"
+
+    def __init__(self, db: BuildState, output: Path, old_outputs: dict[str, tuple[str, str]],
+                 rows: Path | None, stamp: str):
+        self.db, self.output, self.old_outputs = db, output, old_outputs
+        self.rows, self.stamp = rows, stamp
+        self.made: str | None = None  # this build's, saved with the rest of the state
+
+    def recall(self, signature: str) -> tuple[dict[str, list], list[tuple[str, bytes]]] | None:
+        saved = json.loads(self.db.meta(self.META) or "{}")
+        if saved.get("signature") != signature:
+            return None
+        files = []
+        for kind in "utb":
+            for _, name, _ in saved[kind]:
+                rel = f"{SEARCH_FOLDER}{name}.js"
+                try:
+                    data = (self.output / rel).read_bytes()
+                except OSError:
+                    return None
+                if digest_of(data) != self.old_outputs.get(rel, ("",))[0]:
+                    return None
+                files.append((rel, data))
+        return {kind: saved[kind] for kind in "utb"}, files
+
+    def remember(self, signature: str, sections: dict[str, list]) -> None:
+        self.made = json.dumps({"signature": signature, **sections}, ensure_ascii=False)
+
+    def forward(self) -> Forward | None:
+        return Forward.load(self.rows, self.stamp) if self.rows else None
+
+    def keep_forward(self, forward: Forward) -> None:
+        # Saved at once, not with the state: rows are matched to documents by their texts'
+        # hashes, so they are right for the next build whether or not this one commits.
+        if self.rows:
+            forward.save(self.rows, self.stamp)
+
+    @staticmethod
+    def rows_file(db: BuildState) -> Path | None:
+        return db.path.with_name(db.path.stem + "-search.npz") if db.path else None
