@@ -47,6 +47,9 @@ class LastPostings:
     def remember(self, signature: str, sections: dict[str, list]) -> None:
         self.made = json.dumps({"signature": signature, **sections}, ensure_ascii=False)
 
+    def has_rows(self) -> bool:
+        return bool(self.rows and self.rows.is_file())
+
     def forward(self) -> Forward | None:
         return Forward.load(self.rows, self.stamp) if self.rows else None
 

@@ -11,7 +11,10 @@ copies of the model made 2 GB).
 from __future__ import annotations
 
 import multiprocessing
-from typing import Callable
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 class WorkerDied(RuntimeError):
@@ -66,20 +69,53 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
             now = count(span)
             progress(now - reported)
             reported = now
-        for process, reader in helpers:
-            try:
-                part, error = reader.recv()  # a worker that died closes its end: EOFError
-            except EOFError:
-                process.join()
-                raise WorkerDied(f"a worker process stopped (exit code {process.exitcode})") from None
-            if error is not None:
-                raise error
-            results.extend(part)
+        for helper in helpers:
+            results.extend(_receive(*helper))
         progress(total - reported)
         return results
     finally:
-        for process, reader in helpers:
-            if process.is_alive():
-                process.terminate()
-            process.join()
-            reader.close()
+        _stop(helpers)
+
+
+def run_beside(side: Callable[[], T], main: Callable[[], U]) -> tuple[T, U]:
+    """`side()` in a forked helper while this process runs `main()`: two independent pieces of
+    work on two cores. The helper's result comes back pickled: keep it small."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+
+    def work(connection) -> None:  # in the forked helper
+        result, error = None, None
+        try:
+            result = side()
+        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            error = exc
+        connection.send((result, error))
+        connection.close()
+
+    process = context.Process(target=work, args=(writer,), daemon=True)
+    process.start()
+    writer.close()
+    try:
+        mine = main()
+        return _receive(process, reader), mine
+    finally:
+        _stop([(process, reader)])
+
+
+def _receive(process, reader):
+    try:
+        result, error = reader.recv()  # a worker that died closes its end: EOFError
+    except EOFError:
+        process.join()
+        raise WorkerDied(f"a worker process stopped (exit code {process.exitcode})") from None
+    if error is not None:
+        raise error
+    return result
+
+
+def _stop(helpers) -> None:
+    for process, reader in helpers:
+        if process.is_alive():
+            process.terminate()
+        process.join()
+        reader.close()

@@ -4,6 +4,7 @@ parallel render path of a build, which small test sites would never take by them
 from __future__ import annotations
 
 import os
+import shutil
 import time
 
 import pytest
@@ -11,9 +12,9 @@ import pytest
 from bulletin import build as build_module
 from bulletin.build import build_site
 from bulletin.errors import BuildError, ContentError
-from bulletin.workers import WorkerDied, run_chunks
+from bulletin.workers import WorkerDied, run_beside, run_chunks
 
-from conftest import tree
+from conftest import REPO, tree
 
 
 def test_every_chunk_runs_once_across_the_processes():
@@ -58,3 +59,42 @@ def test_parallel_rendering_makes_the_same_site(sample_site, tmp_path, monkeypat
     result = build_site(source, tmp_path / "parallel", state=False, workers=2)
     assert result.written > 0
     assert tree(tmp_path / "parallel") == tree(serial_output)
+
+
+def test_beside_runs_the_side_in_another_process_and_returns_both():
+    parent = os.getpid()
+    side, main = run_beside(lambda: (os.getpid(), sum(range(1000))), lambda: (os.getpid(), "here"))
+    assert main == (parent, "here")
+    assert side[0] != parent and side[1] == 499500
+
+
+def test_beside_raises_the_sides_error_and_reports_a_dead_side():
+    def fails():
+        raise BuildError([ContentError("x.md", 3, "bad front matter", "fix it")])
+
+    with pytest.raises(BuildError, match="bad front matter"):
+        run_beside(fails, lambda: 1)
+    with pytest.raises(WorkerDied, match="exit code 4"):
+        run_beside(lambda: os._exit(4), lambda: 1)
+
+
+def test_a_rebuild_makes_the_data_files_beside_the_postings_to_the_same_bytes(tmp_path, monkeypatch):
+    source = tmp_path / "site"
+    for name in ("content", "templates", "static"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, source / name)
+    shutil.copy2(REPO / "bulletin.toml", source / "bulletin.toml")
+    output = tmp_path / "out"
+    monkeypatch.setattr(build_module, "PARALLEL_MODEL_FILES", 0)
+    beside = []
+    real = build_module.run_beside
+    monkeypatch.setattr(build_module, "run_beside", lambda side, main: beside.append(1) or real(side, main))
+    build_site(source, output, workers=2)
+    assert beside == []  # a first build makes them in this process
+    digest = sorted((source / "content").rglob("*.md"))[0]
+    digest.write_text(digest.read_text(encoding="utf-8").replace("## ", "## Mục mới\n\nThêm một mục.\n\n## ", 1),
+                      encoding="utf-8")
+    result = build_site(source, output, workers=2)
+    assert beside == [1] and any(p.startswith("search/i/") for p in result.changed)
+    clean = build_site(source, tmp_path / "clean", state=False, workers=1)
+    assert clean.written > 0 and tree(output) == tree(tmp_path / "clean")

@@ -170,34 +170,56 @@ def _ranges(values: list[int]) -> dict[int, list[list[int]]]:
 
 def search_files(site: Site, config=None, workers: int = 1, store: PostingsStore | None = None
                  ) -> Iterator[tuple[str, bytes]]:
-    """Every file of the search index (site-root-relative path, bytes), search.js included.
+    """Every file of the search index (site-root-relative path, bytes), search.js included."""
+    index = SearchIndex(site, config, workers, store)
+    yield from index.postings()
+    yield from index.documents()
+    yield from index.manifest()
 
-    With a `store`, the postings shards (most of the work) are the last build's when no
-    searchable text changed, and otherwise only the documents whose texts changed are
-    tokenised again."""
-    language = getattr(config, "language", "vi")
-    messages = Messages(language)
-    items, decisions = documents(site)
-    manifest: dict = {"format": FORMAT, "items": len(items), "decisions": len(decisions),
-                      "ic": CHUNK_ITEMS, "xc": CHUNK_DECISIONS}
-    hashes = DocumentHashes.of(items, decisions)
-    signature = hashes.signature(FORMAT)
-    previous = store.recall(signature) if store else None
-    if previous:
-        sections, files = previous
-        manifest.update(sections)
-        yield from files
-    else:
-        words, pairs, forward = tokenise(items, decisions, hashes, workers, store.forward() if store else None)
+
+class SearchIndex:
+    """The index's files in two independent parts, the postings and the documents (a build may
+    make them in two processes), then the manifest, which lists both."""
+
+    def __init__(self, site: Site, config=None, workers: int = 1, store: PostingsStore | None = None):
+        self.site, self.workers, self.store = site, workers, store
+        self.messages = Messages(getattr(config, "language", "vi"))
+        self.items, self.decisions = documents(site)
+        self.postings_sections: dict = {}  # the manifest's "u", "t" and "b"
+        self.document_sections: dict = {}  # its "topics", "types" and "years"
+
+    def postings(self) -> Iterator[tuple[str, bytes]]:
+        """The postings shards and the dictionary. With a `store`, the last build's shards when
+        no searchable text changed, and otherwise only the documents whose texts changed are
+        tokenised again."""
+        items, decisions, store = self.items, self.decisions, self.store
+        hashes = DocumentHashes.of(items, decisions)
+        signature = hashes.signature(FORMAT)
+        previous = store.recall(signature) if store else None
+        if previous:
+            sections, files = previous
+            self.postings_sections.update(sections)
+            yield from files
+            return
+        words, pairs, forward = tokenise(items, decisions, hashes, self.workers, store.forward() if store else None)
         if store:
             store.keep_forward(forward)
         del forward
         words.drop_rows()  # kept: 8 bytes a posting, 170 MB at 10,000 digests
         pairs.drop_rows()
-        yield from _postings_files(SearchData(items, decisions, words, pairs), manifest)
+        yield from _postings_files(SearchData(items, decisions, words, pairs), self.postings_sections)
         if store:
-            store.remember(signature, {kind: manifest[kind] for kind in "utb"})
-    yield from _document_files(site, items, decisions, messages, manifest)
+            store.remember(signature, dict(self.postings_sections))
+
+    def documents(self) -> Iterator[tuple[str, bytes]]:
+        """What a result shows (documents in chunks) and the filters."""
+        return _document_files(self.site, self.items, self.decisions, self.messages, self.document_sections)
+
+    def manifest(self) -> Iterator[tuple[str, bytes]]:
+        manifest = {"format": FORMAT, "items": len(self.items), "decisions": len(self.decisions),
+                    "ic": CHUNK_ITEMS, "xc": CHUNK_DECISIONS, **self.postings_sections, **self.document_sections}
+        yield MANIFEST, script("manifest", manifest)
+        yield SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()
 
 
 def _postings_files(data: SearchData, manifest: dict) -> Iterator[tuple[str, bytes]]:
@@ -234,7 +256,7 @@ def _postings_files(data: SearchData, manifest: dict) -> Iterator[tuple[str, byt
 
 def _document_files(site: Site, items: list[Item], decisions: list[Decision], messages: Messages,
                     manifest: dict) -> Iterator[tuple[str, bytes]]:
-    """What a result shows (documents in chunks), the filters, and the manifest."""
+    """Chunks of documents and the filters; the filters' sections of the manifest go in `manifest`."""
     for start in range(0, len(items), CHUNK_ITEMS):
         chunk = items[start:start + CHUNK_ITEMS]
         digests: dict[int, int] = {}
@@ -283,5 +305,3 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
     decision_years = _ranges([x.year for x in decisions])
     manifest["years"] = [[year, item_years.get(year, []), decision_years.get(year, [])]
                          for year in sorted(set(item_years) | set(decision_years), reverse=True)]
-    yield MANIFEST, script("manifest", manifest)
-    yield SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()
