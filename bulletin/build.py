@@ -83,6 +83,22 @@ def _site_objects(site: Site, years, types) -> Iterator[object]:
     yield from types
 
 
+PARALLEL_OBJECTS = 40_000  # below this, forking a helper to hash half of them costs more than it saves
+
+
+def _object_hashes(objects: list[object], workers: int) -> dict[str, str]:
+    """Key → hash of every model object; on a big site half of them in a forked helper
+    (141,000 objects at 10,000 digests: about 4 s in one process)."""
+    def hashes(part: list[object]) -> list[tuple[str, str]]:
+        return [(object_key(o), object_hash(o)) for o in part]
+
+    if workers < 2 or len(objects) < PARALLEL_OBJECTS:
+        return dict(hashes(objects))
+    half = len(objects) // 2
+    theirs, mine = run_beside(lambda: hashes(objects[half:]), lambda: hashes(objects[:half]))
+    return dict(mine + theirs)
+
+
 class _PageRenderer:
     """Renders pages, records what each read, stages the ones whose bytes changed."""
 
@@ -265,7 +281,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
 
     years = decision_years(site)
     types = decision_types(years)
-    objects = {object_key(o): object_hash(o) for o in _site_objects(site, years, types)}
+    objects = _object_hashes(list(_site_objects(site, years, types)), workers)
     old_objects = db.object_hashes()
     changed_objects = {k for k, h in objects.items() if old_objects.get(k) != h}
     changed_objects |= old_objects.keys() - objects.keys()

@@ -98,3 +98,21 @@ def test_a_rebuild_makes_the_data_files_beside_the_postings_to_the_same_bytes(tm
     assert beside == [1] and any(p.startswith("search/i/") for p in result.changed)
     clean = build_site(source, tmp_path / "clean", state=False, workers=1)
     assert clean.written > 0 and tree(output) == tree(tmp_path / "clean")
+
+
+def test_object_hashes_made_in_two_processes_are_the_same(sample_site, monkeypatch):
+    from bulletin.build import _object_hashes, _site_objects, load_site
+    from bulletin.pages import decision_types, decision_years
+
+    site = load_site(sample_site[0])[1]
+    years = decision_years(site)
+    objects = list(_site_objects(site, years, decision_types(years)))
+    serial = _object_hashes(objects, 1)
+    monkeypatch.setattr(build_module, "PARALLEL_OBJECTS", 0)
+    parent = os.getpid()
+    pids = []
+    real = build_module.object_hash
+    monkeypatch.setattr(build_module, "object_hash", lambda o: pids.append(os.getpid()) or real(o))
+    assert _object_hashes(objects, 2) == serial and len(serial) == len(objects) > 10
+    assert pids and set(pids) == {parent}  # this process hashed half; the helper's calls are not seen here
+    assert len(pids) == len(objects) // 2
