@@ -324,7 +324,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         # The model's own files after the pool is gone: making them alongside the page workers (in
         # this process or a worker) was measured slower, as every page of the shared model written
         # while the workers live is copied.
-        postings = LastPostings(db, writer.output, old_outputs, LastPostings.rows_file(db), env_fingerprint)
+        postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
         model_files = _model_files(site, config, writer, old_outputs, workers, postings) if remake_model_files else []
         clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}

@@ -21,10 +21,9 @@ class LastPostings:
 
     META = "search postings"
 
-    def __init__(self, db: BuildState, output: Path, old_outputs: dict[str, tuple[str, str]],
-                 rows: Path | None, stamp: str):
+    def __init__(self, db: BuildState, output: Path, old_outputs: dict[str, tuple[str, str]], stamp: str):
         self.db, self.output, self.old_outputs = db, output, old_outputs
-        self.rows, self.stamp = rows, stamp
+        self.rows, self.stamp = self.rows_file(db), stamp
         self.made: str | None = None  # this build's, saved with the rest of the state
 
     def recall(self, signature: str) -> tuple[dict[str, list], list[tuple[str, bytes]]] | None:
@@ -61,4 +60,5 @@ class LastPostings:
 
     @staticmethod
     def rows_file(db: BuildState) -> Path | None:
+        """Beside the build state's database; none for a state kept in memory (`check`)."""
         return db.path.with_name(db.path.stem + "-search.npz") if db.path else None
