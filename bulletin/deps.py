@@ -32,8 +32,10 @@ def _item_key(i: Item) -> str:
     return "d:" + i.digest.url
 
 
-def _item_fields(i: Item) -> tuple:
-    return (i.heading, i.heading_html, i.anchor, i.text, i.position, _keys(i.topics), _keys(i.decisions))
+def _item_links(i: Item) -> tuple:
+    """What an item has beyond its digest's file: the keys of the objects it links to (its
+    heading, text and anchor are functions of the file, which the digest's hash covers)."""
+    return (_keys(i.topics), _keys(i.decisions))
 
 
 KEYS: dict[type, Callable[[object], str]] = {
@@ -58,19 +60,23 @@ def _keys(values) -> tuple:
 
 
 def _fields(value: object) -> tuple:
-    """An object's own fields, with referenced objects replaced by their keys."""
+    """An object's own fields, with referenced objects replaced by their keys.
+
+    Whatever is a function of one content file alone (an item's text, a mention's sentence)
+    is covered by that file's content hash, which costs less to hash than the text (the
+    parser's settings and code are in the environment fingerprint, which resets all hashes)."""
     if isinstance(value, Digest):
         d = value
         return (d.url, d.title, d.week_start, d.week_end, d.published, d.issuer, d.author, d.summary,
                 repr(d.extra), d.source.content_hash, sorted((m, x.url) for m, x in d.link_targets.items()),
                 d.previous and _digest_key(d.previous), d.next and _digest_key(d.next),
-                _keys(d.topics), tuple(_item_fields(i) for i in d.items), _keys(d.decisions))
+                _keys(d.topics), tuple(_item_links(i) for i in d.items), _keys(d.decisions))
     if isinstance(value, Topic):
         return (value.slug, value.name, value.url, _keys(value.items), _keys(value.digests))
     if isinstance(value, Decision):
         x = value
         return (x.key, x.type, x.type_name, x.number, x.issuer, x.year, x.date, x.title, x.url, x.label,
-                tuple((_digest_key(m.digest), m.item and m.item.anchor, m.anchor, m.text)
+                tuple((_digest_key(m.digest), m.digest.source.content_hash, m.item and m.item.anchor, m.anchor)
                       for m in x.mentions))
     if isinstance(value, Week):
         return (value.year, value.week, value.url, _keys(value.digests))

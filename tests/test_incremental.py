@@ -195,6 +195,22 @@ def test_editing_one_digest_rewrites_only_what_shows_it(built):
     assert 0 < result.written < result.pages / 2
 
 
+def test_a_sentence_edit_reaches_the_pages_quoting_it(built, tmp_path):
+    """Object hashes cover an item's text and a mention's sentence through the file's content
+    hash: an edit to the sentence that cites a decision must re-render that decision's page."""
+    site, output = built
+    (site / "templates" / "decision.html").write_text(  # reads the sentences, never the digests
+        '{% extends "base.html" %}{% block content %}{% for m in decision.mentions %}<p>{{ m.text }}</p>'
+        '{% endfor %}{% endblock %}', encoding="utf-8")
+    build_site(site, output)
+    path = site / "content" / "2020" / "2020-w51.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("phê duyệt (số", "ký duyệt (số"), encoding="utf-8")
+    _touch_later(path)
+    result = build_site(site, output)
+    assert any(name.startswith("quyet-dinh/") or "/qd-" in name for name in result.changed), result.changed
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
 def test_files_no_longer_produced_are_removed(built):
     site, output = built
     page = output / "digests" / "2020" / "2020-w50" / "index.html"
