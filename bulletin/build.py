@@ -10,6 +10,7 @@ only those pages are rendered again, and only changed bytes are written.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import time
@@ -32,6 +33,7 @@ from .render import BUILTIN_TEMPLATES, Renderer
 from .search.index import MANIFEST as SEARCH_MANIFEST, SCRIPT as SEARCH_SCRIPT, SearchIndex
 from .search_state import LastPostings
 from .sources import load_sources, scan
+from .reuse import LastModelFiles, ModelFile
 from .state import BodyStore, BuildState, digest_of
 from .memory import collector_settled, release_free_memory, settle
 from .workers import run_beside, run_chunks
@@ -151,41 +153,52 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
 
 
 def _model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
-                 workers: int, postings: LastPostings) -> list[tuple[str, str, bool]]:
-    """The data files and the search index, functions of the model alone; staged if their bytes changed.
+                 workers: int, postings: LastPostings, last: LastModelFiles) -> list[tuple[str, str, bool, str]]:
+    """The data files and the search index, functions of the model alone: (path, hash, staged?,
+    signature) of each; staged if its bytes changed. A search document chunk or a data file
+    element made from the same objects as last build's is not made again (reuse.py).
 
     On a rebuild of a big site, a forked helper makes the data files and the search documents
     while this process makes the postings, and sends back only the files whose bytes changed.
     Not on a first build: every file would cross the pipe, and the helper would copy the model
     pages it reads while the tokenising workers hold theirs (the build's memory peak). At 10,000
     digests this saves about 4 s of a one-digest rebuild."""
-    index = SearchIndex(site, config, workers, postings)
+    index = SearchIndex(site, config, workers, postings, last)
 
-    def compare(files: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, str, bytes | None]]:
-        for rel, data in files:
-            if _from_model(rel):
-                digest = digest_of(data)
-                yield rel, digest, (data if old_outputs.get(rel, ("",))[0] != digest else None)
+    def compare(files: Iterable[ModelFile]) -> Iterator[tuple[str, str, bytes | None, str]]:
+        for rel, data, signature in files:
+            if not _from_model(rel):
+                continue
+            if data is None:  # made from the same objects as last build's file
+                yield rel, old_outputs[rel][0], None, signature
+                continue
+            digest = digest_of(data)
+            yield rel, digest, (data if old_outputs.get(rel, ("",))[0] != digest else None), signature
 
-    def stage(compared: Iterable[tuple[str, str, bytes | None]]) -> list[tuple[str, str, bool]]:
+    def stage(compared: Iterable[tuple[str, str, bytes | None, str]]) -> list[tuple[str, str, bool, str]]:
         results = []
-        for rel, digest, data in compared:
+        for rel, digest, data, signature in compared:
             if data is not None:
                 writer.stage(rel, data)
-            results.append((rel, digest, data is not None))
+            results.append((rel, digest, data is not None, signature))
         return results
+
+    def whole(files: Iterable[tuple[str, bytes]]) -> Iterator[ModelFile]:
+        return ((rel, data, "") for rel, data in files)
 
     side_by_side = (workers > 1 and len(site.digests) >= PARALLEL_MODEL_FILES and SEARCH_MANIFEST in old_outputs
                     and postings.has_rows())  # else tokenising everything forks workers of its own
     if side_by_side:
-        def side() -> tuple[list, dict]:
-            return list(compare(chain(data_files(site), index.documents()))), index.document_sections
+        def side() -> tuple[list, dict, dict]:
+            compared = list(compare(chain(whole(data_files(site, last)), index.documents())))
+            return compared, index.document_sections, last.made_lists
 
-        (compared, index.document_sections), results = run_beside(side, lambda: stage(compare(index.postings())))
+        (compared, index.document_sections, last.made_lists), results = run_beside(
+            side, lambda: stage(compare(whole(index.postings()))))
         results += stage(compared)
     else:
-        results = stage(compare(chain(data_files(site), index.postings(), index.documents())))
-    return results + stage(compare(index.manifest()))
+        results = stage(compare(chain(whole(data_files(site, last)), whole(index.postings()), index.documents())))
+    return results + stage(compare(whole(index.manifest())))
 
 
 def _static_files(source_dir: Path) -> Iterator[tuple[str, bytes]]:
@@ -325,14 +338,17 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         # this process or a worker) was measured slower, as every page of the shared model written
         # while the workers live is copied.
         postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
-        model_files = _model_files(site, config, writer, old_outputs, workers, postings) if remake_model_files else []
+        last_model_files = LastModelFiles(objects, old_outputs, writer.output,
+                                          LastModelFiles.saved_lists(db.meta(LastModelFiles.META)))
+        model_files = (_model_files(site, config, writer, old_outputs, workers, postings, last_model_files)
+                       if remake_model_files else [])
         clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}
         for r in rendered:
             produced[r.url] = (r.hash, r.fingerprint)
         if not remake_model_files:
             produced.update((p, v) for p, v in old_outputs.items() if _from_model(p) and p not in produced)
-        produced.update((path, (digest, "")) for path, digest, _ in model_files)
+        produced.update((path, (digest, signature)) for path, digest, _, signature in model_files)
         for rel, data in _other_files(site, config, source_dir, list(produced)):
             digest = digest_of(data)
             if old_outputs.get(rel, ("",))[0] != digest:
@@ -351,7 +367,8 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs, "model": model_signature,
                   "pages": str(len(produced)), "digests": str(len(site.digests)),
-                  **({LastPostings.META: postings.made} if postings.made else {})})
+                  **({LastPostings.META: postings.made} if postings.made else {}),
+                  **({LastModelFiles.META: json.dumps(last_model_files.made_lists)} if model_files else {})})
     if loaded.changed or loaded.removed:
         db.prune_parsed({s.body_key for s in loaded.digests})
     writer.finish()

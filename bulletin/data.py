@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Iterator
 
-from .model import Site
+from .model import Decision, Digest, Site
+from .reuse import LastModelFiles
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
@@ -24,8 +26,8 @@ def _dumps_list(values: Iterator) -> bytes:
     return b"[" + b",".join(map(_dumps, values)) + b"]"
 
 
-def digests_json(site: Site) -> Iterator[dict]:
-    return ({
+def digest_json(d: Digest) -> dict:
+    return {
         "title": d.title,
         "week_start": d.week_start.isoformat(),
         "week_end": d.week_end.isoformat(),
@@ -37,11 +39,11 @@ def digests_json(site: Site) -> Iterator[dict]:
             "topics": [t.name for t in i.topics],
             "decisions": [x.key for x in i.decisions],
         } for i in d.items],
-    } for d in site.digests)
+    }
 
 
-def decisions_json(site: Site) -> Iterator[dict]:
-    return ({
+def decision_json(d: Decision) -> dict:
+    return {
         "key": d.key,
         "type": d.type,
         "number": d.number,
@@ -51,14 +53,41 @@ def decisions_json(site: Site) -> Iterator[dict]:
         "title": d.title,
         "url": d.url,
         "mentions": [{"digest_url": m.digest.url, "anchor": m.anchor, "text": m.text} for m in d.mentions],
-    } for d in site.decisions)
+    }
+
+
+def digests_json(site: Site) -> Iterator[dict]:
+    return map(digest_json, site.digests)
+
+
+def decisions_json(site: Site) -> Iterator[dict]:
+    return map(decision_json, site.decisions)
 
 
 def topics_json(site: Site) -> list[dict]:
     return [{"name": t.name, "slug": t.slug, "url": t.url, "items": len(t.items)} for t in site.topics]
 
 
-def data_files(site: Site) -> Iterator[tuple[str, bytes]]:
-    yield "data/digests.json", _dumps_list(digests_json(site))
-    yield "data/decisions.json", _dumps_list(decisions_json(site))
+def _digest_signature(d: Digest, objects: dict[str, str]) -> str:
+    """The digest's hash covers its file and the keys of what it links to; the element also
+    shows its topics' names, which the whole archive decides (the most common spelling)."""
+    names = "\0".join(t.name for t in d.topics) + "\1" + "\1".join("\0".join(t.name for t in i.topics)
+                                                                  for i in d.items)
+    return hashlib.blake2b(f"{objects['d:' + d.url]}\0{names}".encode(), digest_size=12).hexdigest()
+
+
+def data_files(site: Site, last: LastModelFiles | None = None) -> Iterator[tuple[str, bytes]]:
+    """The three files; with `last`, an element whose objects did not change is copied from
+    last build's file (a decision's hash covers everything its element shows)."""
+    if last is None:
+        yield "data/digests.json", _dumps_list(digests_json(site))
+        yield "data/decisions.json", _dumps_list(decisions_json(site))
+    else:
+        objects = last.objects
+        yield "data/digests.json", last.list_file(
+            "data/digests.json", ((_digest_signature(d, objects), d) for d in site.digests),
+            lambda d: _dumps(digest_json(d)))
+        yield "data/decisions.json", last.list_file(
+            "data/decisions.json", ((objects["x:" + x.key], x) for x in site.decisions),
+            lambda x: _dumps(decision_json(x)))
     yield "data/topics.json", _dumps(topics_json(site))

@@ -4,6 +4,7 @@ updated site is byte-identical to a clean build of the same content."""
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 import random
 import shutil
 from pathlib import Path
@@ -360,3 +361,73 @@ def test_a_new_generator_version_renders_everything_and_rewrites_only_changed_fi
     assert page.stat().st_mtime_ns == before
     result = build_site(site, output, clean=True)  # --clean trusts nothing it recorded
     assert result.unchanged == 0 and result.written > result.pages
+
+
+def _count_document_chunks(monkeypatch) -> list[str]:
+    """The search document chunks (i/ and x/) the build made rather than reused."""
+    from bulletin.search import index
+
+    made: list[str] = []
+    real = index.script
+    monkeypatch.setattr(index, "script", lambda key, value: made.append(key) or real(key, value))
+    return made
+
+
+def _count_data_elements(monkeypatch) -> list[str]:
+    """The elements of data/*.json the build encoded rather than copied from the last build's file."""
+    from bulletin import data
+
+    made: list[str] = []
+    for name in ("digest_json", "decision_json"):
+        real = getattr(data, name)
+        monkeypatch.setattr(data, name, lambda value, real=real, name=name: made.append(name) or real(value))
+    return made
+
+
+def _sixteen_digests(root: Path) -> Path:
+    site = make_site(root)
+    for n in range(1, 13):  # 16 digests, two items each: four chunks of items
+        start = date(2019, 1, 7) + timedelta(weeks=n)
+        week = (2019, start.isocalendar()[1], start.isoformat(), (start + timedelta(days=6)).isoformat())
+        (site / "content" / "2019").mkdir(exist_ok=True)
+        (site / "content" / "2019" / f"w{n:02d}.md").write_text(digest_text(week, number=3000 + n, plan=400 + n),
+                                                                encoding="utf-8")
+    return site
+
+
+def _edit_oldest(site: Path) -> None:
+    oldest = site / "content" / "2019" / "w01.md"
+    oldest.write_text(oldest.read_text(encoding="utf-8").replace("phương án sử dụng đất.", "phương án mới."),
+                      encoding="utf-8")
+    _touch_later(oldest)
+
+
+def test_a_text_edit_makes_only_the_document_chunks_showing_that_digest(tmp_path, monkeypatch):
+    site = _sixteen_digests(tmp_path / "site")
+    output = tmp_path / "out"
+    build_site(site, output)
+    made = _count_document_chunks(monkeypatch)
+    elements = _count_data_elements(monkeypatch)
+    _edit_oldest(site)
+    build_site(site, output)
+    items = [key for key in made if key.startswith("i/")]
+    decisions = [key for key in made if key.startswith("x/")]
+    assert items == ["i/0"]  # its items are the first ids; the other three chunks are reused
+    assert 1 <= len(decisions) <= 2  # the chunks holding the documents it cites (their mentions changed)
+    # data/*.json: the digest itself and the (at most three) documents it cites
+    assert elements.count("digest_json") == 1 and 1 <= elements.count("decision_json") <= 3, elements
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_a_data_file_edited_by_hand_is_made_again_whole(tmp_path, monkeypatch):
+    site = _sixteen_digests(tmp_path / "site")
+    output = tmp_path / "out"
+    build_site(site, output)
+    decisions = output / "data" / "decisions.json"
+    decisions.write_bytes(decisions.read_bytes().replace(b"UBND", b"UBNX"))  # same length, other bytes
+    elements = _count_data_elements(monkeypatch)
+    _edit_oldest(site)
+    build_site(site, output)
+    assert elements.count("decision_json") > 10  # nothing was copied from the edited file
+    assert_same_as_clean(site, output, tmp_path / "clean")
+

@@ -52,6 +52,7 @@ from ..citations import TYPE_NAMES
 from ..i18n import Messages
 from ..model import Decision, Digest, Item, Site
 from ..parse import LEAD_ANCHOR
+from ..reuse import LastModelFiles, ModelFile
 from .fold import term
 from .postings import _Postings, encode_ids
 from .tokens import DocumentHashes, Forward, tokenise
@@ -173,7 +174,7 @@ def search_files(site: Site, config=None, workers: int = 1, store: PostingsStore
     """Every file of the search index (site-root-relative path, bytes), search.js included."""
     index = SearchIndex(site, config, workers, store)
     yield from index.postings()
-    yield from index.documents()
+    yield from ((path, data) for path, data, _ in index.documents())
     yield from index.manifest()
 
 
@@ -181,8 +182,9 @@ class SearchIndex:
     """The index's files in two independent parts, the postings and the documents (a build may
     make them in two processes), then the manifest, which lists both."""
 
-    def __init__(self, site: Site, config=None, workers: int = 1, store: PostingsStore | None = None):
-        self.site, self.workers, self.store = site, workers, store
+    def __init__(self, site: Site, config=None, workers: int = 1, store: PostingsStore | None = None,
+                 last: LastModelFiles | None = None):
+        self.site, self.workers, self.store, self.last = site, workers, store, last
         self.messages = Messages(getattr(config, "language", "vi"))
         self.items, self.decisions = documents(site)
         self.postings_sections: dict = {}  # the manifest's "u", "t" and "b"
@@ -211,9 +213,11 @@ class SearchIndex:
         if store:
             store.remember(signature, dict(self.postings_sections))
 
-    def documents(self) -> Iterator[tuple[str, bytes]]:
-        """What a result shows (documents in chunks) and the filters."""
-        return _document_files(self.site, self.items, self.decisions, self.messages, self.document_sections)
+    def documents(self) -> Iterator[ModelFile]:
+        """What a result shows (documents in chunks) and the filters; with `last`, a chunk
+        made from the same objects as last build's is given as unchanged (bytes None)."""
+        return _document_files(self.site, self.items, self.decisions, self.messages, self.document_sections,
+                               self.last)
 
     def manifest(self) -> Iterator[tuple[str, bytes]]:
         manifest = {"format": FORMAT, "items": len(self.items), "decisions": len(self.decisions),
@@ -255,10 +259,18 @@ def _postings_files(data: SearchData, manifest: dict) -> Iterator[tuple[str, byt
 
 
 def _document_files(site: Site, items: list[Item], decisions: list[Decision], messages: Messages,
-                    manifest: dict) -> Iterator[tuple[str, bytes]]:
-    """Chunks of documents and the filters; the filters' sections of the manifest go in `manifest`."""
+                    manifest: dict, last: LastModelFiles | None) -> Iterator[ModelFile]:
+    """Chunks of documents and the filters; the filters' sections of the manifest go in `manifest`.
+    A chunk whose objects' hashes are those of the last build's chunk is not made again."""
     for start in range(0, len(items), CHUNK_ITEMS):
         chunk = items[start:start + CHUNK_ITEMS]
+        path = f"{FOLDER}i/{start // CHUNK_ITEMS}.js"
+        if last:  # an item is its digest's (whose hash covers the file it comes from) and its position
+            signature = last.signature(("d:" + item.digest.url for item in chunk),
+                                       ",".join(str(item.position) for item in chunk))
+            if last.unchanged(path, signature):
+                yield path, None, signature
+                continue
         digests: dict[int, int] = {}
         digest_rows, rows = [], []
         for item in chunk:
@@ -269,12 +281,18 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
                 digest_rows.append([d.url, messages("week_n", week=d.iso_week, year=d.iso_year),
                                     messages.week_range(d.week_start, d.week_end), d.title])
             rows.append([local, item.heading, item.anchor, [t.slug for t in item.topics], item.text])
-        yield f"{FOLDER}i/{start // CHUNK_ITEMS}.js", script(f"i/{start // CHUNK_ITEMS}", {"d": digest_rows, "r": rows})
+        yield path, script(f"i/{start // CHUNK_ITEMS}", {"d": digest_rows, "r": rows}), signature if last else ""
     for start in range(0, len(decisions), CHUNK_DECISIONS):
-        rows = [[x.label, x.type_name, messages.date(x.date) if x.date else "", x.title or "", x.url,
-                 len(x.mentions), x.year] for x in decisions[start:start + CHUNK_DECISIONS]]
+        chunk = decisions[start:start + CHUNK_DECISIONS]
         key = f"x/{start // CHUNK_DECISIONS}"
-        yield f"{FOLDER}{key}.js", script(key, {"r": rows})
+        if last:
+            signature = last.signature("x:" + x.key for x in chunk)
+            if last.unchanged(FOLDER + key + ".js", signature):
+                yield FOLDER + key + ".js", None, signature
+                continue
+        rows = [[x.label, x.type_name, messages.date(x.date) if x.date else "", x.title or "", x.url,
+                 len(x.mentions), x.year] for x in chunk]
+        yield f"{FOLDER}{key}.js", script(key, {"r": rows}), signature if last else ""
 
     # Filters.
     decision_ids = {id(x): n for n, x in enumerate(decisions)}
@@ -288,7 +306,7 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
     for n, topic in enumerate(site.topics):
         manifest["topics"].append([topic.name, topic.url, len(topic.items), topic.slug])
         yield f"{FOLDER}f/t{n}.js", script(f"f/t{n}", {"i": encode_ids(topic_items[id(topic)]),
-                                                         "x": encode_ids(sorted(topic_decisions[id(topic)]))})
+                                                         "x": encode_ids(sorted(topic_decisions[id(topic)]))}), ""
     type_decisions: dict[str, list[int]] = defaultdict(list)
     for n, x in enumerate(decisions):
         type_decisions[x.type].append(n)
@@ -300,7 +318,7 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
     for n, type_ in enumerate(sorted(type_decisions, key=lambda t: (-len(type_decisions[t]), t))):
         manifest["types"].append([type_, TYPE_NAMES.get(type_, type_), len(type_decisions[type_])])
         yield f"{FOLDER}f/k{n}.js", script(f"f/k{n}", {"i": encode_ids(sorted(type_items[type_])),
-                                                         "x": encode_ids(type_decisions[type_])})
+                                                         "x": encode_ids(type_decisions[type_])}), ""
     item_years = _ranges([item.digest.iso_year for item in items])
     decision_years = _ranges([x.year for x in decisions])
     manifest["years"] = [[year, item_years.get(year, []), decision_years.get(year, [])]
