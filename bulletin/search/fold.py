@@ -20,19 +20,22 @@ than the older of the two Unicode databases.
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
-from functools import lru_cache
 
 TOKEN = re.compile(r"[^\W_]+")
 
 
-@lru_cache(maxsize=1)
-def _strip_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = {cp: None for cp in range(sys.maxunicode + 1)
-                                    if unicodedata.category(chr(cp)) == "Mn"}
-    table[ord("đ")] = "d"
-    return table
+class _StripTable(dict):
+    """`str.translate`'s table: nonspacing marks dropped, đ → d, everything else kept.
+    Filled as characters are met (a table of every code point took 0.4 s to make)."""
+
+    def __missing__(self, cp: int) -> int | None:
+        value = None if unicodedata.category(chr(cp)) == "Mn" else cp
+        self[cp] = value
+        return value
+
+
+_STRIP = _StripTable({ord("đ"): ord("d")})
 
 
 def variant(token: str) -> str:
@@ -47,7 +50,7 @@ def fold(text: str) -> str:
     """Lowercase, NFD, drop nonspacing marks, đ → d: "Quyết Định" → "quyet dinh"."""
     folded = _FOLDED.get(text)
     if folded is None:
-        folded = unicodedata.normalize("NFD", text.lower()).translate(_strip_table())
+        folded = unicodedata.normalize("NFD", text.lower()).translate(_STRIP)
         if len(text) <= 64 and len(_FOLDED) < 200_000:
             _FOLDED[text] = folded
     return folded
