@@ -11,7 +11,7 @@ copies of the model made 2 GB).
 from __future__ import annotations
 
 import multiprocessing
-from typing import Callable, TypeVar
+from typing import Callable, Generic, TypeVar
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -77,29 +77,47 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
         _stop(helpers)
 
 
+class Beside(Generic[T]):
+    """`side()` in a forked helper, started now; `result()` waits for it. The result comes back
+    pickled: keep it small. `stop()` ends the helper whatever it is doing."""
+
+    def __init__(self, side: Callable[[], T]):
+        context = multiprocessing.get_context("fork")
+        reader, writer = context.Pipe(duplex=False)
+
+        def work(connection) -> None:  # in the forked helper
+            result, error = None, None
+            try:
+                result = side()
+            except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+                error = exc
+            connection.send((result, error))
+            connection.close()
+
+        self._process = context.Process(target=work, args=(writer,), daemon=True)
+        self._process.start()
+        writer.close()
+        self._reader = reader
+
+    def result(self) -> T:
+        try:
+            return _receive(self._process, self._reader)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        _stop([(self._process, self._reader)])
+
+
 def run_beside(side: Callable[[], T], main: Callable[[], U]) -> tuple[T, U]:
     """`side()` in a forked helper while this process runs `main()`: two independent pieces of
-    work on two cores. The helper's result comes back pickled: keep it small."""
-    context = multiprocessing.get_context("fork")
-    reader, writer = context.Pipe(duplex=False)
-
-    def work(connection) -> None:  # in the forked helper
-        result, error = None, None
-        try:
-            result = side()
-        except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-            error = exc
-        connection.send((result, error))
-        connection.close()
-
-    process = context.Process(target=work, args=(writer,), daemon=True)
-    process.start()
-    writer.close()
+    work on two cores."""
+    helper = Beside(side)
     try:
         mine = main()
-        return _receive(process, reader), mine
+        return helper.result(), mine
     finally:
-        _stop([(process, reader)])
+        helper.stop()
 
 
 def _receive(process, reader):

@@ -116,3 +116,25 @@ def test_object_hashes_made_in_two_processes_are_the_same(sample_site, monkeypat
     assert _object_hashes(objects, 2) == serial and len(serial) == len(objects) > 10
     assert pids and set(pids) == {parent}  # this process hashed half; the helper's calls are not seen here
     assert len(pids) == len(objects) // 2
+
+
+def test_outputs_deleted_by_hand_are_found_by_a_helper_on_a_big_site(tmp_path, monkeypatch):
+    source = tmp_path / "site"
+    shutil.copytree(REPO / "content", source / "content")
+    shutil.copy2(REPO / "bulletin.toml", source / "bulletin.toml")
+    output = tmp_path / "out"
+    build_site(source, output, workers=2)
+    expected = tree(output)
+    monkeypatch.setattr(build_module, "PARALLEL_STATS", 0)
+    helpers = []
+    real = build_module.Beside
+    monkeypatch.setattr(build_module, "Beside", lambda side: helpers.append(1) or real(side))
+    (output / "index.html").unlink()
+    (output / "data" / "topics.json").unlink()
+    digest = sorted((source / "content").rglob("*.md"))[0]
+    digest.write_text(digest.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # not a no-op build
+    result = build_site(source, output, workers=2)
+    assert helpers == [1] and {"index.html", "data/topics.json"} <= set(result.changed)
+    digest.write_text(digest.read_text(encoding="utf-8")[:-1], encoding="utf-8")
+    build_site(source, output, workers=2)
+    assert tree(output) == expected
