@@ -55,6 +55,7 @@ from ..parse import LEAD_ANCHOR
 from ..reuse import LastModelFiles, ModelFile
 from .fold import term
 from .postings import _Postings, encode_ids
+from .shards import LastShards, cut, order_of
 from .tokens import DocumentHashes, Forward, tokenise
 
 FOLDER = "search/"
@@ -80,10 +81,7 @@ def script(key: str, value) -> bytes:
     return f'__bulletinSearch.add("{key}",{js_literal(value)});\n'.encode("utf-8")
 
 
-def js_order(text: str) -> bytes:
-    """Sort key matching JavaScript's `<` on strings (UTF-16 code units)."""
-    return text.encode("utf-16-be")
-
+js_order = order_of  # sort key matching JavaScript's `<` on strings (UTF-16 code units)
 
 
 @dataclass
@@ -129,34 +127,6 @@ def collect(site: Site, workers: int = 1, previous: Forward | None = None) -> Se
     return SearchData(items, decisions, words, pairs)
 
 
-def _file_name(kind: str, payload: bytes) -> str:
-    return f"{kind}/{hashlib.blake2b(payload, digest_size=5).hexdigest()}"
-
-
-def _shards(kind: str, entries: list[tuple[str, object]], target: int) -> Iterator[tuple[str, str, bytes]]:
-    """Cut sorted (key, value) entries into scripts of about `target` bytes: (first key, name, bytes)."""
-    batch: list[str] = []
-    first = ""
-    size = 0
-    for key, value in entries:
-        if not batch:
-            first = key
-        part = f"{js_literal(key)}:{js_literal(value)}"
-        batch.append(part)
-        size += len(part.encode("utf-8")) + 1
-        if size >= target:
-            yield _shard(kind, first, batch)
-            batch, size = [], 0
-    if batch:
-        yield _shard(kind, first, batch)
-
-
-def _shard(kind: str, first: str, parts: list[str]) -> tuple[str, str, bytes]:
-    body = "{" + ",".join(parts) + "}"
-    name = _file_name(kind, body.encode("utf-8"))
-    return first, name, f'__bulletinSearch.add("{name}",{body});\n'.encode("utf-8")
-
-
 def _ranges(values: list[int]) -> dict[int, list[list[int]]]:
     """value → [[first id, last id + 1], …] for a list indexed by id."""
     ranges: dict[int, list[list[int]]] = defaultdict(list)
@@ -191,25 +161,34 @@ class SearchIndex:
         self.document_sections: dict = {}  # its "topics", "types" and "years"
 
     def postings(self) -> Iterator[tuple[str, bytes]]:
-        """The postings shards and the dictionary. With a `store`, the last build's shards when
-        no searchable text changed, and otherwise only the documents whose texts changed are
-        tokenised again."""
+        """The postings shards and the dictionary. With a `store`: the last build's shards when
+        no searchable text changed; otherwise only the documents whose texts changed are
+        tokenised again, and when no document changed its id, only the shards holding a key
+        whose lists changed are made again (shards.py)."""
         items, decisions, store = self.items, self.decisions, self.store
         hashes = DocumentHashes.of(items, decisions)
         signature = hashes.signature(FORMAT)
-        previous = store.recall(signature) if store else None
-        if previous:
-            sections, files = previous
+        recalled = store.recall(signature) if store else None
+        if recalled:
+            sections, files = recalled
             self.postings_sections.update(sections)
             yield from files
             return
-        words, pairs, forward = tokenise(items, decisions, hashes, self.workers, store.forward() if store else None)
+        previous = store.forward() if store else None
+        # the shards made from the rows carried over, which the touched keys are counted against
+        last = store.recall(previous.hashes.signature(FORMAT)) if previous else None
+        words, pairs, forward = tokenise(items, decisions, hashes, self.workers, previous)
+        del previous
         if store:
             store.keep_forward(forward)
         del forward
         words.drop_rows()  # kept: 8 bytes a posting, 170 MB at 10,000 digests
         pairs.drop_rows()
-        yield from _postings_files(SearchData(items, decisions, words, pairs), self.postings_sections)
+        if last is None or words.touched is None or pairs.touched is None:
+            last = None
+            words.encode_all()
+            pairs.encode_all()
+        yield from _postings_files(SearchData(items, decisions, words, pairs), self.postings_sections, last)
         if store:
             store.remember(signature, dict(self.postings_sections))
 
@@ -226,33 +205,45 @@ class SearchIndex:
         yield SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()
 
 
-def _postings_files(data: SearchData, manifest: dict) -> Iterator[tuple[str, bytes]]:
-    """Words: postings shards, then the dictionary that says how common each term is; then pairs."""
+def _postings_files(data: SearchData, manifest: dict,
+                    last: tuple[dict[str, list], list[tuple[str, bytes]]] | None = None) -> Iterator[tuple[str, bytes]]:
+    """Words: postings shards, then the dictionary that says how common each term is; then pairs.
+    With `last` (the sections and files made from the rows this index carried over, see
+    tokens.py), a file whose keys were not touched is last build's."""
     names, counts = data.words.names, data.words.counts.tolist()
     by_term: dict[str, list[int]] = defaultdict(list)
     for number, variant_ in enumerate(names):
         by_term[term(variant_)].append(number)
-    word_entries = []
-    dictionary = []
-    for key in sorted(by_term, key=js_order):
+    terms = sorted(by_term, key=js_order)
+
+    def word_part(key: str) -> str:
         variants = sorted(by_term[key], key=lambda n: (-counts[n], js_order(names[n])))
-        word_entries.append((key, [[names[n], *data.words.entry(n)] for n in variants]))
-        dictionary.append((key, sum(counts[n] for n in variants)))
-    manifest["u"] = []
-    for first, name, payload in _shards("u", word_entries, SHARD_BYTES):
-        manifest["u"].append([first, name, len(payload)])
-        yield FOLDER + name + ".js", payload
-    manifest["t"] = []
-    for first, name, payload in _shards("t", dictionary, DICT_BYTES):
-        manifest["t"].append([first, name, len(payload)])
-        yield FOLDER + name + ".js", payload
+        return f"{js_literal(key)}:{js_literal([[names[n], *data.words.entry(n)] for n in variants])}"
+
+    def dictionary_part(key: str) -> str:
+        return f"{js_literal(key)}:{js_literal(sum(counts[n] for n in by_term[key]))}"
+
     pair_names = data.pairs.names
-    pair_entries = [(pair_names[n], data.pairs.entry(n))
-                    for n in sorted(range(len(pair_names)), key=lambda n: js_order(pair_names[n]))]
-    manifest["b"] = []
-    for first, name, payload in _shards("b", pair_entries, SHARD_BYTES):
-        manifest["b"].append([first, name, len(payload)])
-        yield FOLDER + name + ".js", payload
+    pair_numbers = {name: n for n, name in enumerate(pair_names)}
+
+    def pair_part(key: str) -> str:
+        return f"{js_literal(key)}:{js_literal(data.pairs.entry(pair_numbers[key]))}"
+
+    touched_terms = sorted({js_order(term(v)) for v in data.words.touched}) if last else []
+    touched_pairs = sorted(map(js_order, data.pairs.touched)) if last else []
+    for kind, keys, part, target, touched in (("u", terms, word_part, SHARD_BYTES, touched_terms),
+                                              ("t", terms, dictionary_part, DICT_BYTES, touched_terms),
+                                              ("b", sorted(pair_names, key=js_order), pair_part, SHARD_BYTES,
+                                               touched_pairs)):
+        before = None
+        if last:
+            files = dict(last[1])
+            before = LastShards([(first, name, files[f"{FOLDER}{name}.js"]) for first, name, _ in last[0][kind]],
+                                touched)
+        manifest[kind] = []
+        for first, name, payload in cut(kind, keys, part, target, before):
+            manifest[kind].append([first, name, len(payload)])
+            yield FOLDER + name + ".js", payload
     for shards in (manifest["u"], manifest["t"], manifest["b"]):
         if shards:
             shards[0][0] = ""  # the first shard takes every key before the second

@@ -106,6 +106,8 @@ class _Postings:
         self.names: list[str] = []
         self.rows: list[np.ndarray] = []  # per field, sorted `key << 32 | doc` (after finish)
         self.counts = None  # per key, ids in every field (numpy, after finish)
+        self.touched: set[str] | None = None  # see finish
+        self._groups: list[tuple[np.ndarray, np.ndarray]] = []  # per field, docs grouped by key, and where groups start
         self._encoded: list[list[str]] = []
 
     def add(self, kind: int, keys: Iterable[str], doc: int) -> None:
@@ -129,14 +131,22 @@ class _Postings:
                 self._keys[kind].frombytes(keys.tobytes())
                 self._docs[kind].extend(other._docs[kind])
 
-    def finish(self) -> None:
-        rows = [self._sorted_rows(kind) for kind in range(4)]
+    def finish(self, removed: list[np.ndarray] | None = None) -> None:
+        """Sort the rows and drop the keys without any. With `removed` (per field, the sorted rows
+        of the carried table's documents that were dropped, when no other document changed its
+        id), `touched` is the names of the keys whose lists differ from that table's."""
+        fresh = [self._fresh_rows(kind) for kind in range(4)]
+        rows = [self._sorted_rows(kind, fresh[kind]) for kind in range(4)]
         self._keys = self._docs = self._kept = []
         size = len(self.ids)
         counts = np.zeros(size, dtype=np.int64)
         for field in rows:
             counts += np.bincount(row_keys(field), minlength=size)
         names = list(self.ids)
+        if removed is not None:
+            changed = np.unique(np.concatenate([row_keys(np.setxor1d(gone, new, assume_unique=True))
+                                                for gone, new in zip(removed, fresh)]))
+            self.touched = {names[key] for key in changed.tolist()}
         live = counts > 0
         if not live.all():  # keys no document has any more (after an edit): renumber the rest
             renumber = np.cumsum(live) - 1
@@ -144,19 +154,28 @@ class _Postings:
             names = [name for name, alive in zip(names, live.tolist()) if alive]
             counts = counts[live]
         self.names, self.rows, self.counts = names, rows, counts
+        self._groups = []
         for field in rows:
             keys, grouped = row_keys(field), row_docs(field)
             starts = np.zeros(len(names) + 1, dtype=np.int64)
             np.cumsum(np.bincount(keys, minlength=len(names)), out=starts[1:])
             del keys
-            self._encoded.append(_encode_groups(grouped, starts))
+            self._groups.append((grouped, starts))
 
-    def _sorted_rows(self, kind: int) -> np.ndarray:
-        """This field's rows, sorted: the new ones alone, then merged with the carried ones
-        (a stable sort is a merge of sorted runs in numpy, linear when they are few)."""
+    def encode_all(self) -> None:
+        """Encode every key's lists at once (vectorised): for an index made whole. Without it,
+        `entry` encodes the lists of the keys asked for, one at a time."""
+        self._encoded = [_encode_groups(grouped, starts) for grouped, starts in self._groups]
+
+    def _fresh_rows(self, kind: int) -> np.ndarray:
         fresh = make_rows(np.frombuffer(self._keys[kind], dtype=np.uint32),
                           np.frombuffer(self._docs[kind], dtype=np.uint32))
         fresh.sort()
+        return fresh
+
+    def _sorted_rows(self, kind: int, fresh: np.ndarray) -> np.ndarray:
+        """This field's rows, sorted: the new ones alone, then merged with the carried ones
+        (a stable sort is a merge of sorted runs in numpy, linear when they are few)."""
         if not self._kept[kind]:
             return fresh
         rows = np.concatenate([*self._kept[kind], fresh])
@@ -169,13 +188,16 @@ class _Postings:
 
     def entry(self, index: int) -> list[str]:
         """The encoded lists of the key numbered `index`, one per field, trailing empty ones dropped."""
-        lists = [encoded[index] for encoded in self._encoded]
+        if self._encoded:
+            lists = [encoded[index] for encoded in self._encoded]
+        else:
+            lists = [encode_ids(grouped[starts[index]:starts[index + 1]].tolist()) for grouped, starts in self._groups]
         while lists and not lists[-1]:
             lists.pop()
         return lists
 
     def drop_rows(self) -> None:
-        """Free the rows once kept (`entry` has what the index files need)."""
+        """Free the rows once kept (`_groups` has what the index files need)."""
         self.rows = []
 
     @property

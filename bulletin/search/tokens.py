@@ -103,10 +103,19 @@ class DocumentHashes:
 
     @classmethod
     def of(cls, items: list[Item], decisions: list[Decision]) -> "DocumentHashes":
-        def hashes(docs, segments) -> list[bytes]:
-            return [hashlib.blake2b(repr(segments(doc)).encode(), digest_size=HASH_BYTES).digest() for doc in docs]
+        """The fields the segments are made of, joined (`repr` of the segments cost twice as much)."""
+        def item_text(item: Item) -> str:
+            cited = "\1".join(f"{d.type_name}\2{d.label}\2{d.code}" for d in item.decisions)
+            return f"{item.heading}\0{item.text}\0{cited}"
 
-        return cls(hashes(items, item_segments), hashes(decisions, decision_segments))
+        def decision_text(x: Decision) -> str:
+            return f"{x.label}\0{x.type}\0{x.number}\0{x.issuer}\0{x.year}\0{x.type_name}\0{x.title}\0{x.date}"
+
+        def hashes(docs, text) -> list[bytes]:
+            blake2b = hashlib.blake2b
+            return [blake2b(text(doc).encode(), digest_size=HASH_BYTES).digest() for doc in docs]
+
+        return cls(hashes(items, item_text), hashes(decisions, decision_text))
 
     def signature(self, version: int) -> str:
         """Equal signatures, equal postings (a topic, a title or a date edit leaves it alone)."""
@@ -181,20 +190,30 @@ def _carry(old: list[bytes], new: list[bytes]) -> tuple[np.ndarray, list[int]]:
     return mapping, fresh
 
 
-def _carried_rows(rows: np.ndarray, mapping: np.ndarray) -> np.ndarray:
+def _carried_rows(rows: np.ndarray, mapping: np.ndarray, same_ids: bool) -> tuple[np.ndarray, np.ndarray]:
     """The rows of documents still present, renumbered (still sorted when the order of the
-    kept documents is unchanged, as for an edit, an addition or a deletion)."""
+    kept documents is unchanged, as for an edit, an addition or a deletion), and the rows
+    of the others."""
     if not len(rows):
-        return rows
+        return rows, rows
     docs = mapping[row_docs(rows)]
     kept = docs >= 0
-    return make_rows(row_keys(rows[kept]), docs[kept])
+    if same_ids:
+        return rows[kept], rows[~kept]
+    return make_rows(row_keys(rows[kept]), docs[kept]), rows[~kept]
+
+
+def _same_ids(mapping: np.ndarray, new_count: int) -> bool:
+    """Every carried document keeps its id (an edit, not an addition or a deletion)."""
+    return len(mapping) == new_count and bool(((mapping == np.arange(len(mapping))) | (mapping < 0)).all())
 
 
 def tokenise(items: list[Item], decisions: list[Decision], hashes: DocumentHashes, workers: int = 1,
              previous: Forward | None = None) -> tuple[_Postings, _Postings, Forward]:
     """The words' and the pairs' postings of every document, tokenising only those `previous`
     has no rows for (all of them without it), in `workers` processes when they are many."""
+    removed_words: list[np.ndarray] | None = None
+    removed_pairs: list[np.ndarray] | None = None
     if previous is None:
         words, pairs = _Postings(), _Postings()
         fresh_items, fresh_decisions = list(range(len(items))), list(range(len(decisions)))
@@ -202,10 +221,17 @@ def tokenise(items: list[Item], decisions: list[Decision], hashes: DocumentHashe
         words, pairs = _Postings(previous.words), _Postings(previous.pairs)
         item_map, fresh_items = _carry(previous.hashes.items, hashes.items)
         decision_map, fresh_decisions = _carry(previous.hashes.decisions, hashes.decisions)
+        same_ids = _same_ids(item_map, len(items)) and _same_ids(decision_map, len(decisions))
+        removed_words, removed_pairs = [], []
         for field, mapping in ((ITEM_HEAD, item_map), (ITEM_BODY, item_map), (DEC_HEAD, decision_map),
                                (DEC_BODY, decision_map)):
-            words.keep(field, _carried_rows(previous.word_rows[field], mapping))
-            pairs.keep(field, _carried_rows(previous.pair_rows[field], mapping))
+            for table, rows, removed in ((words, previous.word_rows, removed_words),
+                                         (pairs, previous.pair_rows, removed_pairs)):
+                carried, gone = _carried_rows(rows[field], mapping, same_ids)
+                table.keep(field, carried)
+                removed.append(gone)
+        if not same_ids:  # every later document has another id: no list can be said unchanged
+            removed_words = removed_pairs = None
         previous.word_rows = previous.pair_rows = []  # freed as the rows are merged
     jobs = _jobs(fresh_items, fresh_decisions, workers)
     if len(jobs) > 2:
@@ -220,8 +246,8 @@ def tokenise(items: list[Item], decisions: list[Decision], hashes: DocumentHashe
         words.merge(part_words)
         pairs.merge(part_pairs)
         del part_words, part_pairs
-    words.finish()
-    pairs.finish()
+    words.finish(removed_words)
+    pairs.finish(removed_pairs)
     return words, pairs, Forward(words.names, pairs.names, words.rows, pairs.rows, hashes)
 
 
