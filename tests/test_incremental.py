@@ -285,12 +285,24 @@ def _count_tokenising(monkeypatch) -> list[int]:
     return parts
 
 
+def _count_shards(monkeypatch) -> list[str]:
+    """The kinds of the postings shards the build made rather than took from the last build."""
+    from bulletin.search import shards
+
+    made: list[str] = []
+    real = shards._shard
+    monkeypatch.setattr(shards, "_shard", lambda kind, first, parts: made.append(kind) or real(kind, first, parts))
+    return made
+
+
 def test_a_topic_change_reuses_the_search_postings(built, monkeypatch, tmp_path):
     site, output = built
     calls = _count_tokenising(monkeypatch)
+    made = _count_shards(monkeypatch)
     change_topics(site, random.Random(1))
     result = build_site(site, output)
-    assert calls == [] and result.written > 0
+    assert calls == [] and result.written > 0  # no searchable text changed
+    assert made == []  # every shard is last build's
     assert not [p for p in result.changed if p.startswith(("search/u/", "search/t/", "search/b/"))]
     assert_same_as_clean(site, output, tmp_path / "clean")
 
@@ -343,9 +355,14 @@ def test_a_search_shard_edited_by_hand_is_not_reused(built, monkeypatch, tmp_pat
     shard = sorted((output / "search" / "b").glob("*.js"))[0]
     shard.write_bytes(shard.read_bytes().replace(b'"', b"'", 1))
     calls = _count_tokenising(monkeypatch)
+    made = _count_shards(monkeypatch)
     change_topics(site, random.Random(2))
     build_site(site, output)
-    assert calls and sum(calls) == 0  # the shards are made again, from the kept rows
+    assert calls and sum(calls) == 0  # every document's rows are kept
+    assert "b" in made  # the shards are made again, not copied from the files
+    clean = tmp_path / "clean"
+    build_site(site, clean, state=False)
+    assert (output / "search" / "manifest.js").read_bytes() == (clean / "search" / "manifest.js").read_bytes()
 
 
 def test_a_new_generator_version_renders_everything_and_rewrites_only_changed_files(built, monkeypatch):
