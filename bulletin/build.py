@@ -313,11 +313,14 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     produced: dict[str, tuple[str, str]] = {}
     unchanged_pages: set[str] = set()
     page_count = 0
+    prefixes: dict[str, str] = {}  # per template: its files and the chrome's
     for page in site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html):
         page_count += 1
-        fingerprint = digest_of(repr((chrome_fingerprint,
-                                      templates_fingerprint(renderer.env, page.template, template_cache),
-                                      page.template, identity(page.context))).encode())
+        prefix = prefixes.get(page.template)
+        if prefix is None:
+            prefix = prefixes[page.template] = repr((chrome_fingerprint, page.template, templates_fingerprint(
+                renderer.env, page.template, template_cache)))
+        fingerprint = digest_of(f"{prefix}{identity(page.context)!r}".encode())
         old = old_outputs.get(page.url)
         if old is None or old[1] != fingerprint or page.url in reading_changed:
             jobs.append((page, fingerprint))

@@ -99,7 +99,9 @@ def identity(value: object) -> object:
     if maker:
         return maker(value)
     if isinstance(value, (list, tuple)):
-        return tuple(identity(v) for v in value)
+        if value and (maker := KEYS.get(type(value[0]))) and all(type(v) is type(value[0]) for v in value):
+            return tuple(map(maker, value))  # a page's digests, items or decisions
+        return tuple(map(identity, value))
     if isinstance(value, Pagination):
         return ("page", value.number, value.total, value.first_url)
     if isinstance(value, dict):
