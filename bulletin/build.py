@@ -14,15 +14,13 @@ import json
 import os
 import sys
 import time
-from itertools import chain
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from . import __version__, urls
 from .config import SiteConfig, load_config
-from .data import data_files
 from .deps import object_hash, object_key, identity, templates_fingerprint
 from .errors import BuildError, UsageError
 from .feeds import atom_feed, sitemap_files
@@ -30,18 +28,18 @@ from .index import build_index
 from .model import Site
 from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site_pages
 from .render import BUILTIN_TEMPLATES, Renderer
-from .search.index import MANIFEST as SEARCH_MANIFEST, SCRIPT as SEARCH_SCRIPT, SearchIndex
+from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
 from .sources import load_sources, scan
-from .reuse import LastModelFiles, ModelFile
+from .model_files import from_model, make_model_files
+from .reuse import LastModelFiles
 from .state import BodyStore, BuildState, digest_of
 from .memory import collector_settled, release_free_memory, settle
-from .workers import Beside, run_beside, run_chunks
-from .write import OutputWriter, state_file
+from .workers import run_beside, run_chunks
+from .write import OutputsPresent, OutputWriter, state_file
 
 BUILTIN_STATIC = Path(__file__).parent / "theme" / "static"
 PARALLEL_RENDER_THRESHOLD = 1500  # stale pages; below this one process is faster
-PARALLEL_MODEL_FILES = 2000  # digests; below this, forking a helper for the data files costs more than it saves
 
 
 @dataclass
@@ -152,55 +150,6 @@ def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: in
         bar.close()
 
 
-def _model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
-                 workers: int, postings: LastPostings, last: LastModelFiles) -> list[tuple[str, str, bool, str]]:
-    """The data files and the search index, functions of the model alone: (path, hash, staged?,
-    signature) of each; staged if its bytes changed. A search document chunk or a data file
-    element made from the same objects as last build's is not made again (reuse.py).
-
-    On a rebuild of a big site, a forked helper makes the data files and the search documents
-    while this process makes the postings, and sends back only the files whose bytes changed.
-    Not on a first build: every file would cross the pipe, and the helper would copy the model
-    pages it reads while the tokenising workers hold theirs (the build's memory peak). At 10,000
-    digests this saves about 4 s of a one-digest rebuild."""
-    index = SearchIndex(site, config, workers, postings, last)
-
-    def compare(files: Iterable[ModelFile]) -> Iterator[tuple[str, str, bytes | None, str]]:
-        for rel, data, signature in files:
-            if not _from_model(rel):
-                continue
-            if data is None:  # made from the same objects as last build's file
-                yield rel, old_outputs[rel][0], None, signature
-                continue
-            digest = digest_of(data)
-            yield rel, digest, (data if old_outputs.get(rel, ("",))[0] != digest else None), signature
-
-    def stage(compared: Iterable[tuple[str, str, bytes | None, str]]) -> list[tuple[str, str, bool, str]]:
-        results = []
-        for rel, digest, data, signature in compared:
-            if data is not None:
-                writer.stage(rel, data)
-            results.append((rel, digest, data is not None, signature))
-        return results
-
-    def whole(files: Iterable[tuple[str, bytes]]) -> Iterator[ModelFile]:
-        return ((rel, data, "") for rel, data in files)
-
-    side_by_side = (workers > 1 and len(site.digests) >= PARALLEL_MODEL_FILES and SEARCH_MANIFEST in old_outputs
-                    and postings.has_rows())  # else tokenising everything forks workers of its own
-    if side_by_side:
-        def side() -> tuple[list, dict, dict]:
-            compared = list(compare(chain(whole(data_files(site, last)), index.documents())))
-            return compared, index.document_sections, last.made_lists
-
-        (compared, index.document_sections, last.made_lists), results = run_beside(
-            side, lambda: stage(compare(whole(index.postings()))))
-        results += stage(compared)
-    else:
-        results = stage(compare(chain(whole(data_files(site, last)), whole(index.postings()), index.documents())))
-    return results + stage(compare(whole(index.manifest())))
-
-
 def _static_files(source_dir: Path) -> Iterator[tuple[str, bytes]]:
     """The theme's assets, then the site's static/ (which wins on a clash)."""
     files: dict[str, Path] = {}
@@ -283,7 +232,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     renderer = Renderer(source_dir, config, search_enabled=search_enabled)
     renderer.check_templates(TEMPLATES)
     recorded = db.outputs()
-    present = _OutputsPresent(writer.output, recorded, workers)  # a file deleted by hand is made again
+    present = OutputsPresent(writer.output, recorded, workers)  # a file deleted by hand is made again
     try:
         loaded = load_sources(source_dir / "content", config, drafts, db, reuse=True, scanned=scanned,
                               workers=workers)
@@ -332,7 +281,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     # object changed (a template or static edit), last build's files still hold.
     model_signature = digest_of(repr(sorted(objects.items())).encode())
     model_unchanged = model_signature == db.meta("model")
-    model_files_present = all(p in old_outputs for p in recorded if _from_model(p))
+    model_files_present = all(p in old_outputs for p in recorded if from_model(p))
     remake_model_files = not (model_unchanged and model_files_present)
     clock.lap("plan")
     settle()
@@ -347,14 +296,14 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
         last_model_files = LastModelFiles(objects, old_outputs, writer.output,
                                           LastModelFiles.saved_lists(db.meta(LastModelFiles.META)))
-        model_files = (_model_files(site, config, writer, old_outputs, workers, postings, last_model_files)
+        model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files)
                        if remake_model_files else [])
         clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}
         for r in rendered:
             produced[r.url] = (r.hash, r.fingerprint)
         if not remake_model_files:
-            produced.update((p, v) for p, v in old_outputs.items() if _from_model(p) and p not in produced)
+            produced.update((p, v) for p, v in old_outputs.items() if from_model(p) and p not in produced)
         produced.update((path, (digest, signature)) for path, digest, _, signature in model_files)
         for rel, data in _other_files(site, config, source_dir, list(produced)):
             digest = digest_of(data)
@@ -412,40 +361,6 @@ def _inputs_signature(source_dir: Path, content_files, env_fingerprint: str) -> 
     return digest.hexdigest()
 
 
-def _missing(output: Path, paths: Iterable[str]) -> list[str]:
-    """The recorded outputs that are no longer in the output folder.
-
-    One stat per recorded file (0.5 s for 161,000 files) rather than a walk of the output:
-    decision pages are folders of their own, and reading 150,000 folders took up to 6 s."""
-    root = f"{output}{os.sep}"
-    isfile = os.path.isfile
-    return [p for p in paths if not isfile(root + p)]
-
-
-PARALLEL_STATS = 20_000  # recorded outputs; below this, forking a helper to stat them costs more than it saves
-
-
-class _OutputsPresent:
-    """The recorded outputs still in the output folder; on a big site, found by a forked helper
-    while this process loads and indexes (0.8 s of stats at 10,000 digests)."""
-
-    def __init__(self, output: Path, recorded: dict[str, tuple[str, str]], workers: int):
-        self.output, self.recorded = output, recorded
-        self.helper = None
-        if output.is_dir() and workers > 1 and len(recorded) >= PARALLEL_STATS:
-            self.helper = Beside(lambda: _missing(output, recorded))
-
-    def result(self) -> dict[str, tuple[str, str]]:
-        if not self.output.is_dir():
-            return {}
-        missing = set(self.helper.result() if self.helper else _missing(self.output, self.recorded))
-        return {p: v for p, v in self.recorded.items() if p not in missing}
-
-    def stop(self) -> None:
-        if self.helper:
-            self.helper.stop()
-
-
 def _outputs_look_present(output: Path, db: BuildState) -> bool:
     """For the no-op path, which must not walk the whole output: the folder and a sample of files."""
     if not output.is_dir():
@@ -462,11 +377,6 @@ def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:
     for body in loaded.bodies:
         body.html = ""
     return BodyStore(db.path)
-
-
-def _from_model(path: str) -> bool:
-    """Outputs made from the model alone (data files, search index), not from templates."""
-    return path.startswith(("data/", "search/")) and path not in (urls.SEARCH, SEARCH_SCRIPT)
 
 
 def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str]

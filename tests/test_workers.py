@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bulletin import build as build_module
+from bulletin import build as build_module, model_files, write
 from bulletin.build import build_site
 from bulletin.errors import BuildError, ContentError
 from bulletin.workers import WorkerDied, run_beside, run_chunks
@@ -85,10 +85,10 @@ def test_a_rebuild_makes_the_data_files_beside_the_postings_to_the_same_bytes(tm
             shutil.copytree(REPO / name, source / name)
     shutil.copy2(REPO / "bulletin.toml", source / "bulletin.toml")
     output = tmp_path / "out"
-    monkeypatch.setattr(build_module, "PARALLEL_MODEL_FILES", 0)
+    monkeypatch.setattr(model_files, "PARALLEL_MODEL_FILES", 0)
     beside = []
-    real = build_module.run_beside
-    monkeypatch.setattr(build_module, "run_beside", lambda side, main: beside.append(1) or real(side, main))
+    real = model_files.run_beside
+    monkeypatch.setattr(model_files, "run_beside", lambda side, main: beside.append(1) or real(side, main))
     build_site(source, output, workers=2)
     assert beside == []  # a first build makes them in this process
     digest = sorted((source / "content").rglob("*.md"))[0]
@@ -125,10 +125,10 @@ def test_outputs_deleted_by_hand_are_found_by_a_helper_on_a_big_site(tmp_path, m
     output = tmp_path / "out"
     build_site(source, output, workers=2)
     expected = tree(output)
-    monkeypatch.setattr(build_module, "PARALLEL_STATS", 0)
+    monkeypatch.setattr(write, "PARALLEL_STATS", 0)
     helpers = []
-    real = build_module.Beside
-    monkeypatch.setattr(build_module, "Beside", lambda side: helpers.append(1) or real(side))
+    real = write.Beside
+    monkeypatch.setattr(write, "Beside", lambda side: helpers.append(1) or real(side))
     (output / "index.html").unlink()
     (output / "data" / "topics.json").unlink()
     digest = sorted((source / "content").rglob("*.md"))[0]

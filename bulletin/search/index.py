@@ -41,7 +41,6 @@ U+2028 and U+2029 escaped), so no text from content can end a string or a script
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
