@@ -11,11 +11,12 @@ from .state import BuildState, digest_of
 
 
 class LastPostings:
-    """The last build's search postings, for `search_files`:
+    """The last build's search postings, for `SearchIndex.postings`:
 
-    - its shards, reused when no searchable text changed (a topic, title or date edit):
-      listed in the build state's meta, and trusted only while every shard file in the
-      output still has the bytes the build state recorded;
+    - its shards, reused whole when no searchable text changed (a topic, title or date edit)
+      and one by one when no key they hold changed (search/shards.py): listed in the build
+      state's meta, and trusted only while every shard file in the output still has the
+      bytes the build state recorded;
     - its postings rows (search/tokens.py), so that only changed documents are tokenised:
       a file beside the build state, stamped with the environment that made it."""
 

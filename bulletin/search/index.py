@@ -230,15 +230,15 @@ def _postings_files(data: SearchData, manifest: dict,
 
     touched_terms = sorted({js_order(term(v)) for v in data.words.touched}) if last else []
     touched_pairs = sorted(map(js_order, data.pairs.touched)) if last else []
+    last_files = dict(last[1]) if last else {}
     for kind, keys, part, target, touched in (("u", terms, word_part, SHARD_BYTES, touched_terms),
                                               ("t", terms, dictionary_part, DICT_BYTES, touched_terms),
                                               ("b", sorted(pair_names, key=js_order), pair_part, SHARD_BYTES,
                                                touched_pairs)):
         before = None
         if last:
-            files = dict(last[1])
-            before = LastShards([(first, name, files[f"{FOLDER}{name}.js"]) for first, name, _ in last[0][kind]],
-                                touched)
+            before = LastShards([(first, name, last_files[f"{FOLDER}{name}.js"])
+                                 for first, name, _ in last[0][kind]], touched)
         manifest[kind] = []
         for first, name, payload in cut(kind, keys, part, target, before):
             manifest[kind].append([first, name, len(payload)])
@@ -275,14 +275,15 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
     for start in range(0, len(decisions), CHUNK_DECISIONS):
         chunk = decisions[start:start + CHUNK_DECISIONS]
         key = f"x/{start // CHUNK_DECISIONS}"
+        path = f"{FOLDER}{key}.js"
         if last:
             signature = last.signature("x:" + x.key for x in chunk)
-            if last.unchanged(FOLDER + key + ".js", signature):
-                yield FOLDER + key + ".js", None, signature
+            if last.unchanged(path, signature):
+                yield path, None, signature
                 continue
         rows = [[x.label, x.type_name, messages.date(x.date) if x.date else "", x.title or "", x.url,
                  len(x.mentions), x.year] for x in chunk]
-        yield f"{FOLDER}{key}.js", script(key, {"r": rows}), signature if last else ""
+        yield path, script(key, {"r": rows}), signature if last else ""
 
     # Filters.
     decision_ids = {id(x): n for n, x in enumerate(decisions)}
