@@ -103,7 +103,7 @@ def identity(value: object) -> object:
             return tuple(map(maker, value))  # a page's digests, items or decisions
         return tuple(map(identity, value))
     if isinstance(value, Pagination):
-        return ("page", value.number, value.total, value.first_url)
+        return ("page", value.number, value.first_url, value.previous_url, value.next_url)
     if isinstance(value, dict):
         return tuple(sorted((k, identity(v)) for k, v in value.items()))
     if isinstance(value, Markup):

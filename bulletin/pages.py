@@ -47,20 +47,33 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Pagination:
-    number: int
-    total: int
-    first_url: str
+    """Where a page sits in a list shown newest first (see `paginate`).
 
-    def url(self, number: int) -> str:
-        return urls.paged(self.first_url, number)
+    Pages are numbered from the oldest (1), so a numbered page keeps its entries and its
+    URL as the archive grows. `previous_url`/`next_url` are the newer/older page (rel=prev/next).
+    """
+    number: int  # 1 is the oldest page; the newest page has the highest number
+    first_url: str  # the newest page, at the list's own URL
+    previous_url: str | None  # the next newer page
+    next_url: str | None  # the next older page
 
     @property
-    def previous_url(self) -> str | None:
-        return self.url(self.number - 1) if self.number > 1 else None
+    def newest(self) -> bool:
+        return self.previous_url is None
 
     @property
-    def next_url(self) -> str | None:
-        return self.url(self.number + 1) if self.number < self.total else None
+    def url(self) -> str:
+        return self.first_url if self.newest else urls.paged(self.first_url, self.number)
+
+    @property
+    def newest_url(self) -> str | None:
+        """The newest page, when it is not this one or the next newer one."""
+        return self.first_url if self.previous_url not in (None, self.first_url) else None
+
+    @property
+    def oldest_url(self) -> str | None:
+        """Page 1, when it is not this one or the next older one."""
+        return urls.paged(self.first_url, 1) if self.number > 2 else None
 
 
 @dataclass(eq=False, slots=True)
@@ -93,10 +106,26 @@ CHROME = ["partials/site_header.html", "partials/site_footer.html"]  # used by e
 
 
 def paginate(entries: list, per_page: int, first_url: str) -> Iterator[tuple[list, Pagination]]:
-    total = max(1, -(-len(entries) // per_page))
-    for number in range(1, total + 1):
-        chunk = entries[(number - 1) * per_page: number * per_page]
-        yield chunk, Pagination(number, total, first_url)
+    """`entries` (newest first) in pages of `per_page`, counted from the oldest: the newest
+    page, at `first_url`, takes the rest, between `per_page` and 2 × `per_page` − 1 entries.
+
+    So page k always holds the same entries: a new digest changes the newest page, and once
+    every `per_page` additions the page it fills, never the pages further back (which a
+    host's cache, an upload of the changes and a rebuild then leave alone). Numbered from
+    the newest, every page would shift by one entry with each new digest."""
+    older = max(0, len(entries) // per_page - 1)  # pages of exactly per_page, the oldest entries
+    newest_size = len(entries) - older * per_page
+    newest = older + 1
+
+    def url(number: int) -> str | None:
+        if number < 1:
+            return None
+        return first_url if number == newest else urls.paged(first_url, number)
+
+    yield entries[:newest_size], Pagination(newest, first_url, None, url(older))
+    for number in range(older, 0, -1):
+        end = len(entries) - (number - 1) * per_page
+        yield entries[end - per_page:end], Pagination(number, first_url, url(number + 1), url(number - 1))
 
 
 def decision_years(site: Site) -> list[DecisionYear]:
@@ -135,7 +164,7 @@ def site_pages(site: Site, per_page: int, items_per_page: int, years: list[Decis
     """Every page of the site; `years`/`types` from decision_years()/decision_types();
     `body_html(digest)` gives a digest's parsed HTML (kept out of memory on big builds)."""
     for digests, pagination in paginate(site.digests, per_page, urls.HOME):
-        yield Page(pagination.url(pagination.number), "home.html", {"digests": digests, "pagination": pagination})
+        yield Page(pagination.url, "home.html", {"digests": digests, "pagination": pagination})
     for digest in site.digests:
         yield Page(digest.url, "digest.html", {"digest": digest}, late=_digest_body(digest, body_html))
     yield Page(urls.ARCHIVE, "archive.html", {"years": site.years})
@@ -146,14 +175,14 @@ def site_pages(site: Site, per_page: int, items_per_page: int, years: list[Decis
     yield Page(urls.TOPICS, "topics.html", {"topics": site.topics})
     for topic in site.topics:
         for items, pagination in paginate(topic.items, items_per_page, topic.url):
-            yield Page(pagination.url(pagination.number), "topic.html",
+            yield Page(pagination.url, "topic.html",
                        {"topic": topic, "items": items, "pagination": pagination})
     yield Page(urls.DECISIONS, "decisions.html", {"years": years, "types": types})
     for year in years:
         yield Page(year.url, "decisions_year.html", {"year": year})
         for entry in year.types:
             for decisions, pagination in paginate(entry.decisions, items_per_page, entry.url):
-                yield Page(pagination.url(pagination.number), "decisions_type.html",
+                yield Page(pagination.url, "decisions_type.html",
                            {"year": year, "type": entry, "decisions": decisions, "pagination": pagination})
     for decision in site.decisions:
         yield Page(decision.url, "decision.html", {"decision": decision})

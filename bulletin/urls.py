@@ -20,9 +20,7 @@ ASSETS = "assets/"
 
 
 def paged(first_page: str, page: int) -> str:
-    """`x/index.html`, page 3 → `x/page/3/index.html`."""
-    if page <= 1:
-        return first_page
+    """`x/index.html`, page 3 → `x/page/3/index.html` (pages count from the oldest, see pages.py)."""
     folder = posixpath.dirname(first_page)
     return posixpath.join(folder, "page", str(page), "index.html")
 

@@ -27,7 +27,7 @@ GOLDEN = [
     "data/topics.json",
     "feed.xml",
     "index.html",
-    "page/2/index.html",
+    "page/1/index.html",
     "digests/2020/2020-w51/index.html",
     "digests/2021/2021-w01/index.html",
     "archive/2020/w53/index.html",

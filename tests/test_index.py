@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, strategies as st
 
 from bulletin.build import load_site
 from conftest import SMALL, digest_md
@@ -244,3 +245,30 @@ def test_small_site_leaves_out_drafts_and_ignored_files(small):
     assert len(small.digests) == 4
     assert "ban-nhap" not in {t.slug for t in small.topics}
     assert "qd-ubnd-99-2021" not in {d.key for d in small.decisions}
+
+
+# -- pagination ---------------------------------------------------------------------------------------------------------
+
+@given(st.integers(0, 60), st.integers(1, 7), st.integers(1, 12))
+def test_pages_counted_from_the_oldest_keep_their_entries_as_the_list_grows(size, per_page, added):
+    """Every entry on exactly one page, in order; numbered pages hold `per_page`, the newest page
+    the rest; and entries added at the front leave every numbered page as it was."""
+    from bulletin.pages import paginate
+
+    def pages(entries):
+        return {p.number: (chunk, p) for chunk, p in paginate(entries, per_page, "x/index.html")}
+
+    entries = list(range(size, 0, -1))  # newest first
+    before = pages(entries)
+    newest = max(before)
+    assert [e for n in sorted(before, reverse=True) for e in before[n][0]] == entries
+    assert all(len(chunk) == per_page for n, (chunk, _) in before.items() if n != newest)
+    assert len(before[newest][0]) == size if size < per_page else per_page <= len(before[newest][0]) < 2 * per_page
+    assert before[newest][1].url == "x/index.html" and before[newest][1].newest
+    for number, (_, page) in before.items():
+        assert page.next_url == (None if number == 1 else before[number - 1][1].url)
+        assert page.previous_url == (None if number == newest else before[number + 1][1].url)
+    after = pages(list(range(size + added, 0, -1)))
+    for number, (chunk, page) in before.items():
+        if number != newest:
+            assert after[number][0] == chunk and after[number][1].url == page.url

@@ -204,20 +204,21 @@ def _cards(page: Path) -> list[str]:
 
 def test_home_pagination_with_per_page_2(small_site):
     _, output = small_site
-    first, second = output / "index.html", output / "page/2/index.html"
+    first, oldest = output / "index.html", output / "page/1/index.html"
     assert _cards(first) == ["digests/2021/2021-w01/index.html", "digests/2020/2020-w53/index.html"]
-    assert _cards(second) == ["../../digests/2020/2020-w51/index.html", "../../digests/2020/2020-w50/index.html"]
-    assert not (output / "page/3").exists()
-    first_html, second_html = first.read_text(encoding="utf-8"), second.read_text(encoding="utf-8")
-    assert re.search(r'<a rel="next" href="page/2/index.html">', first_html)
+    assert _cards(oldest) == ["../../digests/2020/2020-w51/index.html", "../../digests/2020/2020-w50/index.html"]
+    assert not (output / "page/2").exists()
+    first_html, oldest_html = first.read_text(encoding="utf-8"), oldest.read_text(encoding="utf-8")
+    assert re.search(r'<a rel="next" href="page/1/index.html">', first_html)
     assert 'rel="prev"' not in first_html.split('class="pagination"')[1]
-    assert re.search(r'<a rel="prev" href="../../index.html">', second_html)
-    assert 'rel="next"' not in second_html.split('class="pagination"')[1]
-    assert "Trang 2/2" in second_html
+    assert re.search(r'<a rel="prev" href="../../index.html">', oldest_html)
+    assert 'rel="next"' not in oldest_html.split('class="pagination"')[1]
+    assert 'class="page-count">Trang 1<' in oldest_html and "page-count" not in first_html
 
 
-@pytest.mark.parametrize("per_page, pages", [(1, 4), (3, 2), (4, 1), (10, 1)])
+@pytest.mark.parametrize("per_page, pages", [(1, 4), (2, 2), (3, 1), (4, 1), (10, 1)])
 def test_home_page_count_follows_per_page(tmp_path, build, per_page, pages):
+    """Four digests: the newest page takes between per_page and 2 × per_page − 1 of them."""
     site = copy_site(SMALL, tmp_path / "s")
     config = site / "bulletin.toml"
     config.write_text(config.read_text(encoding="utf-8").replace("per_page = 2", f"per_page = {per_page}"),
@@ -232,12 +233,31 @@ def test_topic_pages_paginate_with_items_per_page(make_site, build):
     body = "".join(f'## Mục {n} {{topics="Đất đai"}}\n\nNội dung {n}.\n\n' for n in range(1, 6))
     site = make_site({"content/a.md": digest_md("A", "2020-12-14", "2020-12-20", body)}, config="items_per_page = 2\n")
     output = build(site)
-    pages = [output / "topics/dat-dai/index.html", output / "topics/dat-dai/page/2/index.html",
-             output / "topics/dat-dai/page/3/index.html"]
-    assert all(p.is_file() for p in pages) and not (output / "topics/dat-dai/page/4").exists()
+    pages = [output / "topics/dat-dai/index.html", output / "topics/dat-dai/page/1/index.html"]
+    assert all(p.is_file() for p in pages) and not (output / "topics/dat-dai/page/2").exists()
     headings = [re.findall(r'<article class="item-entry">\s*<h2><a [^>]*>([^<]+)<', p.read_text(encoding="utf-8"))
                 for p in pages]
-    assert headings == [["Mục 1", "Mục 2"], ["Mục 3", "Mục 4"], ["Mục 5"]]
+    assert headings == [["Mục 1", "Mục 2", "Mục 3"], ["Mục 4", "Mục 5"]]
+
+
+def test_a_new_digest_leaves_the_pages_further_back_untouched(tmp_path, build):
+    """Pages count from the oldest: a digest for a new week changes the newest page and, when the
+    newest page fills one (every `per_page` digests), that page and the newer link of the one before."""
+    site = copy_site(SMALL, tmp_path / "s")
+    config = site / "bulletin.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("per_page = 2", "per_page = 1"), encoding="utf-8")
+    before = tree(build(site, tmp_path / "before"))
+    newest = (site / "content/2021/2021-w01.md").read_text(encoding="utf-8")
+    text = newest.replace("2021-01-04", "2021-01-18").replace("2021-01-10", "2021-01-24")
+    assert text.count("2021-01-18") == 1
+    (site / "content/2021/2021-w03.md").write_text(text, encoding="utf-8")
+    after = tree(build(site, tmp_path / "after"))
+    home_pages = sorted(p for p in after if p == "index.html" or p.startswith("page/"))
+    assert home_pages == ["index.html", "page/1/index.html", "page/2/index.html", "page/3/index.html",
+                          "page/4/index.html"]
+    changed = [p for p in home_pages if before.get(p) != after[p]]
+    assert changed == ["index.html", "page/3/index.html", "page/4/index.html"]  # page 4 is new
+    assert all(before[p] == after[p] for p in ("page/1/index.html", "page/2/index.html"))
 
 
 # -- reproducibility -----------------------------------------------------------------------------------------------
