@@ -21,7 +21,7 @@ from typing import Iterator
 
 from . import __version__, urls
 from .config import SiteConfig, load_config
-from .deps import object_hash, object_key, identity, templates_fingerprint
+from .deps import object_hashes, identity, templates_fingerprint
 from .errors import BuildError, UsageError
 from .feeds import atom_feed, sitemap_files
 from .index import build_index
@@ -87,10 +87,10 @@ PARALLEL_OBJECTS = 40_000  # below this, forking a helper to hash half of them c
 
 
 def _object_hashes(objects: list[object], workers: int) -> dict[str, str]:
-    """Key → hash of every model object; on a big site half of them in a forked helper
-    (141,000 objects at 10,000 digests: about 4 s in one process)."""
+    """Key → hash of every model object and its memberships (deps.py); on a big site half of
+    them in a forked helper (141,000 objects at 10,000 digests)."""
     def hashes(part: list[object]) -> list[tuple[str, str]]:
-        return [(object_key(o), object_hash(o)) for o in part]
+        return [pair for o in part for pair in object_hashes(o)]
 
     if workers < 2 or len(objects) < PARALLEL_OBJECTS:
         return dict(hashes(objects))

@@ -8,6 +8,12 @@ records the key of every object read while a page renders. A page is stale when
 an object it read has a different hash now, or its fingerprint (template files
 + the identity of its context) changed. Content reached through an object is
 tracked by the object that holds it, so the rule holds for any template.
+
+A list of members that grows with the archive (a topic's items, a week's digests,
+a digest's neighbours) has a key and a hash of its own ("t:<slug>/items"), recorded
+only when a template reads that attribute (`MEMBERSHIPS`). A page that shows a
+topic's name is then not made again each time an item joins the topic: at 10,000
+digests, every digest page showing a busy topic's link would be.
 """
 
 from __future__ import annotations
@@ -50,9 +56,33 @@ KEYS: dict[type, Callable[[object], str]] = {
 }
 
 
-def object_key(value: object) -> str | None:
-    maker = KEYS.get(type(value))
-    return maker(value) if maker else None
+# Attributes that read a list of members (or a value made from one), by class: attribute →
+# the membership's name. Reading any other attribute depends on the object's own hash.
+MEMBERSHIPS: dict[type, dict[str, str]] = {
+    Digest: {"previous": "neighbours", "next": "neighbours"},
+    Topic: {"items": "items", "digests": "digests"},
+    Week: {"digests": "digests"},
+    Year: {"weeks": "weeks", "digest_count": "weeks"},
+    DecisionYear: {"types": "types", "count": "types", "of_type": "types"},
+    DecisionType: {"decisions": "decisions"},
+}
+
+
+def _members(value: object) -> dict[str, tuple]:
+    """The memberships' fields (what they list, as keys): membership name → fields."""
+    if isinstance(value, Digest):
+        return {"neighbours": (value.previous and _digest_key(value.previous), value.next and _digest_key(value.next))}
+    if isinstance(value, Topic):
+        return {"items": _keys(value.items), "digests": _keys(value.digests)}
+    if isinstance(value, Week):
+        return {"digests": _keys(value.digests)}
+    if isinstance(value, Year):  # with each week's digests: `digest_count` counts them
+        return {"weeks": tuple((_keys((w,))[0], _keys(w.digests)) for w in value.weeks)}
+    if isinstance(value, DecisionYear):  # with each type's decisions: `count` counts them
+        return {"types": tuple((_keys((t,))[0], _keys(t.decisions)) for t in value.types)}
+    if isinstance(value, DecisionType):
+        return {"decisions": _keys(value.decisions)}
+    return {}
 
 
 def _keys(values) -> tuple:
@@ -69,28 +99,39 @@ def _fields(value: object) -> tuple:
         d = value
         return (d.url, d.title, d.week_start, d.week_end, d.published, d.issuer, d.author, d.summary,
                 repr(d.extra), d.source.content_hash, sorted((m, x.url) for m, x in d.link_targets.items()),
-                d.previous and _digest_key(d.previous), d.next and _digest_key(d.next),
                 _keys(d.topics), tuple(_item_links(i) for i in d.items), _keys(d.decisions))
     if isinstance(value, Topic):
-        return (value.slug, value.name, value.url, _keys(value.items), _keys(value.digests))
+        return (value.slug, value.name, value.url)
     if isinstance(value, Decision):
         x = value
         return (x.key, x.type, x.type_name, x.number, x.issuer, x.year, x.date, x.title, x.url, x.label,
                 tuple((_digest_key(m.digest), m.digest.source.content_hash, m.item and m.item.anchor, m.anchor)
                       for m in x.mentions))
     if isinstance(value, Week):
-        return (value.year, value.week, value.url, _keys(value.digests))
+        return (value.year, value.week, value.url)
     if isinstance(value, Year):
-        return (value.year, value.url, _keys(value.weeks))
+        return (value.year, value.url)
     if isinstance(value, DecisionYear):
-        return (value.year, value.url, _keys(value.types))
+        return (value.year, value.url)
     if isinstance(value, DecisionType):
-        return (value.type, value.name, value.year, value.url, _keys(value.decisions))
+        return (value.type, value.name, value.year, value.url)
     raise TypeError(type(value))
 
 
+def _hash(fields: tuple) -> str:
+    return hashlib.blake2b(repr(fields).encode(), digest_size=12).hexdigest()
+
+
 def object_hash(value: object) -> str:
-    return hashlib.blake2b(repr(_fields(value)).encode(), digest_size=12).hexdigest()
+    """The hash of an object's own fields (not its memberships)."""
+    return _hash(_fields(value))
+
+
+def object_hashes(value: object) -> list[tuple[str, str]]:
+    """(key, hash) of an object and of each of its memberships."""
+    key = KEYS[type(value)](value)
+    return [(key, _hash(_fields(value))), *((f"{key}/{name}", _hash(fields))
+                                             for name, fields in _members(value).items())]
 
 
 def identity(value: object) -> object:
@@ -123,7 +164,8 @@ class TrackingEnvironment(jinja2.Environment):
     def getattr(self, obj, attribute):  # Jinja's hook for `a.b`; same lookup rules as Jinja's own
         recorder = self.recorder
         if recorder is not None and obj.__class__ in KEYS:
-            recorder.add(obj)
+            membership = MEMBERSHIPS.get(obj.__class__, {}).get(attribute)
+            recorder.add((obj, membership) if membership else obj)
         try:
             return getattr(obj, attribute)
         except AttributeError:
@@ -136,16 +178,20 @@ class TrackingEnvironment(jinja2.Environment):
     def getitem(self, obj, argument):
         recorder = self.recorder
         if recorder is not None and obj.__class__ in KEYS:
-            recorder.add(obj)
+            membership = MEMBERSHIPS.get(obj.__class__, {}).get(argument) if isinstance(argument, str) else None
+            recorder.add((obj, membership) if membership else obj)
         return super().getitem(obj, argument)
 
     def record(self, obj) -> None:
-        """For filters and functions that read objects passed as arguments."""
+        """For filters and functions that read objects passed as arguments: the object and
+        all of its memberships, as what they read is not known."""
         if self.recorder is not None and obj.__class__ in KEYS:
             self.recorder.add(obj)
+            self.recorder.update((obj, name) for name in set(MEMBERSHIPS.get(obj.__class__, {}).values()))
 
     def recorded_keys(self) -> frozenset[str]:
-        return frozenset(KEYS[o.__class__](o) for o in self.recorder or ())
+        return frozenset(f"{KEYS[o[0].__class__](o[0])}/{o[1]}" if type(o) is tuple else KEYS[o.__class__](o)
+                         for o in self.recorder or ())
 
 
 def template_closure(env: jinja2.Environment, name: str) -> set[str] | None:

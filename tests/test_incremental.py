@@ -132,12 +132,28 @@ def rename_digest(site: Path, rng) -> None:
         path.rename(path.with_name("doi-ten-" + path.name))
 
 
+# Site templates a change_template edit installs; the last ones read memberships (a topic's
+# items, a digest's neighbours, a year's counts) from pages that do not list them (deps.MEMBERSHIPS).
+SITE_TEMPLATES = [
+    ("decision.html", '{% extends "base.html" %}{% block content %}<h1>MARKER {{ decision.label }}</h1>'
+                      '{% for m in decision.mentions %}<p>{{ m.digest.title }}: {{ m.text }}</p>{% endfor %}'
+                      '{% endblock %}'),
+    ("digest.html", '{% extends "base.html" %}{% block content %}<h1>MARKER {{ digest.title }}</h1>'
+                    '{% for t in digest.topics %}<p>{{ t.name }}: {{ t.items|length }} / {{ t.digests|length }}</p>'
+                    '{% endfor %}{% for item in digest.items %}{% for t in item.topics %}<p>{{ t["items"]|length }}'
+                    '</p>{% endfor %}{% endfor %}<p>{{ digest.next.title if digest.next }}</p>{% endblock %}'),
+    ("decisions_year.html", '{% extends "base.html" %}{% block content %}<h1>MARKER {{ year.year }}: '
+                            '{{ year.count }}</h1><p>{{ year.of_type("QĐ").decisions|length if year.of_type("QĐ") }}'
+                            '</p>{% endblock %}'),
+    ("archive_year.html", '{% extends "base.html" %}{% block content %}<h1>MARKER {{ year.year }}: '
+                          '{{ year.digest_count }}</h1>{% endblock %}'),
+]
+
+
 def change_template(site: Path, rng) -> None:
-    path = site / "templates" / "decision.html"
-    marker = rng.choice(["A", "B"])
-    path.write_text('{% extends "base.html" %}{% block content %}<h1>' + marker +
-                    ' {{ decision.label }}</h1>{% for m in decision.mentions %}<p>{{ m.digest.title }}: '
-                    '{{ m.text }}</p>{% endfor %}{% endblock %}', encoding="utf-8")
+    name, text = rng.choice(SITE_TEMPLATES)
+    path = site / "templates" / name
+    path.write_text(text.replace("MARKER", rng.choice(["A", "B"])), encoding="utf-8")
     _touch_later(path)
 
 
@@ -209,6 +225,32 @@ def test_a_sentence_edit_reaches_the_pages_quoting_it(built, tmp_path):
     _touch_later(path)
     result = build_site(site, output)
     assert any(name.startswith("quyet-dinh/") or "/qd-" in name for name in result.changed), result.changed
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_a_topic_gaining_an_item_remakes_the_pages_that_list_or_count_its_members_only(built, tmp_path,
+                                                                                         monkeypatch):
+    """A page showing a topic's name does not depend on the topic's items (deps.MEMBERSHIPS):
+    a new digest does not make every page linking to its topics again. A page counting them does."""
+    import bulletin.build as build_module
+
+    site, output = built
+    rendered: list[str] = []
+    real = build_module._PageRenderer.run
+    monkeypatch.setattr(build_module._PageRenderer, "run",
+                        lambda self, pages: rendered.extend(p.url for p, _ in pages) or real(self, pages))
+    week = WEEKS[4]  # the newest: its neighbour is the digest of 2021-w01
+    (site / "content" / "2021" / "2021-w02.md").write_text(digest_text(week, place="Bắc Việt"), encoding="utf-8")
+    build_site(site, output)
+    assert "topics/dat-dai/index.html" in rendered and "digests/2021/2021-w01/index.html" in rendered
+    assert "digests/2020/2020-w50/index.html" not in rendered  # links to "Đất đai", does not count it
+    assert_same_as_clean(site, output, tmp_path / "clean")
+    (site / "templates" / "digest.html").write_text(SITE_TEMPLATES[1][1], encoding="utf-8")
+    build_site(site, output)
+    rendered.clear()
+    (site / "content" / "2021" / "2021-w02.md").unlink()
+    build_site(site, output)
+    assert "digests/2020/2020-w50/index.html" in rendered  # now it counts the topic's items
     assert_same_as_clean(site, output, tmp_path / "clean")
 
 
