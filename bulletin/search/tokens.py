@@ -203,9 +203,10 @@ def _carried_rows(rows: np.ndarray, mapping: np.ndarray, same_ids: bool) -> tupl
     return make_rows(row_keys(rows[kept]), docs[kept]), rows[~kept]
 
 
-def _same_ids(mapping: np.ndarray, new_count: int) -> bool:
-    """Every carried document keeps its id (an edit, not an addition or a deletion)."""
-    return len(mapping) == new_count and bool(((mapping == np.arange(len(mapping))) | (mapping < 0)).all())
+def _same_ids(mapping: np.ndarray) -> bool:
+    """Every carried document keeps its id: an edit, or documents added or dropped after the
+    last one kept (a digest for a new week adds its items at the end), not in between."""
+    return bool(((mapping == np.arange(len(mapping))) | (mapping < 0)).all())
 
 
 def tokenise(items: list[Item], decisions: list[Decision], hashes: DocumentHashes, workers: int = 1,
@@ -221,7 +222,7 @@ def tokenise(items: list[Item], decisions: list[Decision], hashes: DocumentHashe
         words, pairs = _Postings(previous.words), _Postings(previous.pairs)
         item_map, fresh_items = _carry(previous.hashes.items, hashes.items)
         decision_map, fresh_decisions = _carry(previous.hashes.decisions, hashes.decisions)
-        same_ids = _same_ids(item_map, len(items)) and _same_ids(decision_map, len(decisions))
+        same_ids = _same_ids(item_map) and _same_ids(decision_map)
         removed_words, removed_pairs = [], []
         for field, mapping in ((ITEM_HEAD, item_map), (ITEM_BODY, item_map), (DEC_HEAD, decision_map),
                                (DEC_BODY, decision_map)):
