@@ -65,6 +65,7 @@ CHUNK_DECISIONS = 32
 SHARD_BYTES = 48_000
 DICT_BYTES = 16_000
 FORMAT = 2
+ENCODE_ALL_SHARE = 0.3  # of the shards made again, above which every postings list is encoded at once
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once, not per call
@@ -231,14 +232,17 @@ def _postings_files(data: SearchData, manifest: dict,
     touched_terms = sorted({js_order(term(v)) for v in data.words.touched}) if last else []
     touched_pairs = sorted(map(js_order, data.pairs.touched)) if last else []
     last_files = dict(last[1]) if last else {}
-    for kind, keys, part, target, touched in (("u", terms, word_part, SHARD_BYTES, touched_terms),
-                                              ("t", terms, dictionary_part, DICT_BYTES, touched_terms),
-                                              ("b", sorted(pair_names, key=js_order), pair_part, SHARD_BYTES,
-                                               touched_pairs)):
-        before = None
-        if last:
-            before = LastShards([(first, name, last_files[f"{FOLDER}{name}.js"])
-                                 for first, name, _ in last[0][kind]], touched)
+    kinds = (("u", terms, word_part, SHARD_BYTES, touched_terms), ("t", terms, dictionary_part, DICT_BYTES, touched_terms),
+             ("b", sorted(pair_names, key=js_order), pair_part, SHARD_BYTES, touched_pairs))
+    befores = {kind: LastShards([(first, name, last_files[f"{FOLDER}{name}.js"]) for first, name, _ in last[0][kind]],
+                                touched) for kind, _, _, _, touched in kinds} if last else {}
+    # Encoding every list at once (vectorised) beats one key at a time when most files are made again,
+    # as for a new digest, whose words reach nearly every shard.
+    for kind, postings in (("u", data.words), ("b", data.pairs)):
+        if kind in befores and befores[kind].share_touched() > ENCODE_ALL_SHARE:
+            postings.encode_all()
+    for kind, keys, part, target, touched in kinds:
+        before = befores.get(kind)
         manifest[kind] = []
         for first, name, payload in cut(kind, keys, part, target, before):
             manifest[kind].append([first, name, len(payload)])

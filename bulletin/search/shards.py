@@ -38,6 +38,14 @@ class LastShards:
     files: list[Shard]
     touched: list[bytes]
 
+    def share_touched(self) -> float:
+        """The share of last build's files whose range holds a touched key (made again)."""
+        if not self.files:
+            return 1.0
+        starts = [b""] + [order_of(first) for first, _, _ in self.files[1:]]
+        hit = {bisect.bisect_right(starts, key) - 1 for key in self.touched}
+        return len(hit) / len(self.files)
+
 
 def cut(kind: str, keys: list[str], part: Callable[[str], str], target: int,
         last: LastShards | None = None) -> Iterator[Shard]:
