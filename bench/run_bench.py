@@ -18,8 +18,10 @@ bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -174,6 +176,31 @@ def bench_bulletin(size: int, runs: int) -> dict[str, tuple[float, int]]:
         added.unlink()
 
     results["delete a digest"] = median_of(runs, delete_digest, command)
+    # The usual addition: this week's digest, after the newest (the one above goes in between).
+    newest = digests[-1]
+    newest_text = newest.read_text(encoding="utf-8")
+    next_week = newest_text
+    for field in ("week_start", "week_end"):
+        day = re.search(rf"^{field}: (\d{{4}}-\d{{2}}-\d{{2}})$", newest_text, re.M).group(1)
+        later = (datetime.date.fromisoformat(day) + datetime.timedelta(days=7)).isoformat()
+        next_week = next_week.replace(f"{field}: {day}", f"{field}: {later}", 1)
+    this_week = newest.with_name("zz-tuan-moi.md")
+
+    def add_this_week() -> None:
+        if this_week.exists():
+            this_week.unlink()
+            timed(command)
+        this_week.write_text(next_week.replace('title: "', 'title: "(tuần mới) ', 1), encoding="utf-8")
+
+    results["add this week's digest (after the newest)"] = median_of(runs, add_this_week, command)
+
+    def delete_this_week() -> None:
+        if not this_week.exists():
+            this_week.write_text(next_week, encoding="utf-8")
+            timed(command)
+        this_week.unlink()
+
+    results["delete the newest digest"] = median_of(runs, delete_this_week, command)
     template = site / "templates" / "digest.html"
     builtin = (REPO / "bulletin" / "theme" / "templates" / "digest.html").read_text(encoding="utf-8")
 
