@@ -2,7 +2,7 @@
 
 import sys
 
-from bulletin.cli import main
+from bulletin.cli import run
 
 if __name__ == "__main__":
-    main(["build", *sys.argv[1:]], prog_name="python build.py")
+    run(["build", *sys.argv[1:]], prog_name="python build.py")

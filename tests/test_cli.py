@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
+import sys
+
+import pytest
 
 from bulletin.build import build_site
 from conftest import INVALID, REPO, SMALL, copy_site, digest_md, run_cli, tree, write_files
@@ -168,3 +174,23 @@ def test_a_one_digest_site_without_bulletin_toml_builds(tmp_path):
     result = run_cli("build", "--source", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site/decisions/2020/kh-ubnd-199-2020/index.html").is_file()
+
+
+@pytest.mark.parametrize("entry", ["script", "module", "build.py"])
+def test_every_entry_point_prints_its_summary_and_exit_status_through_a_pipe(tmp_path, entry):
+    """The entry points end with os._exit (cli.run): what they printed must still reach a pipe,
+    and the exit status must be the command's."""
+    site = sample_copy(tmp_path)
+    if entry == "script":
+        result = run_cli("build", "--source", str(site))
+    elif entry == "module":
+        result = subprocess.run([sys.executable, "-m", "bulletin", "build", "--source", str(site)], capture_output=True,
+                                text=True, encoding="utf-8", env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=120)
+    else:
+        result = run_cli(script="build.py", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^\d+ digests: \d+ files written, .* s\)$", result.stdout.strip()), result.stdout
+    (site / "content" / "2020" / "2020-w51.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    broken = run_cli(script="build.py", cwd=site) if entry == "build.py" else run_cli("build", "--source", str(site))
+    assert broken.returncode == 1 and "2020-w51.md" in broken.stderr and broken.stdout == ""
+    assert run_cli("build", "--source", str(tmp_path / "nowhere")).returncode == 2
