@@ -63,8 +63,8 @@ class LastModelFiles:
 
     def _old_elements(self, path: str) -> dict[str, memoryview]:
         recorded = self.lists.get(path)
-        if not recorded or self.output is None or path not in self.outputs:
-            return {}
+        if not recorded or not recorded[0] or self.output is None or path not in self.outputs:
+            return {}  # (an empty list, "[]", has no elements to reuse)
         try:
             data = (self.output / path).read_bytes()
         except OSError:
