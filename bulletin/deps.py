@@ -134,13 +134,18 @@ def object_hashes(value: object) -> list[tuple[str, str]]:
                                              for name, fields in _members(value).items())]
 
 
+# What tells a page's context objects apart: their keys, except that an item's key is its
+# digest's (what it shows is the digest's), and two items of one digest are two entries.
+IDENTITIES: dict[type, Callable[[object], str]] = {**KEYS, Item: lambda i: f"d:{i.digest.url}#{i.position}"}
+
+
 def identity(value: object) -> object:
     """What a page's context *is*, cheaply: objects by key, lists by their members' keys."""
-    maker = KEYS.get(type(value))
+    maker = IDENTITIES.get(type(value))
     if maker:
         return maker(value)
     if isinstance(value, (list, tuple)):
-        if value and (maker := KEYS.get(type(value[0]))) and all(type(v) is type(value[0]) for v in value):
+        if value and (maker := IDENTITIES.get(type(value[0]))) and all(type(v) is type(value[0]) for v in value):
             return tuple(map(maker, value))  # a page's digests, items or decisions
         return tuple(map(identity, value))
     if isinstance(value, Pagination):

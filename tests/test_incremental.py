@@ -490,3 +490,45 @@ def test_a_data_file_edited_by_hand_is_made_again_whole(tmp_path, monkeypatch):
     assert elements.count("decision_json") > 10  # nothing was copied from the edited file
     assert_same_as_clean(site, output, tmp_path / "clean")
 
+
+
+def test_a_topic_page_whose_items_all_come_from_one_digest_follows_a_shift(tmp_path):
+    """A topic page's items are told apart by their position in their digest, not only by the
+    digest: deleting an older digest shifts page 2 from items 4–5 to items 3–4 of the same
+    digest, and nothing else that page reads changed."""
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "bulletin.toml").write_text('title = "Thử"\nitems_per_page = 2\n', encoding="utf-8")
+    many = "".join(f"## Việc {n} {{topics=\"Đất đai\"}}\n\nNội dung việc {n}.\n\n" for n in range(1, 7))
+    (site / "content" / "c.md").write_text(
+        f'---\ntitle: "Tuần sau"\nweek_start: 2020-12-21\nweek_end: 2020-12-27\n---\n\n{many}', encoding="utf-8")
+    (site / "content" / "b.md").write_text(  # between the two: the deleted digest is not a neighbour of c.md
+        '---\ntitle: "Tuần giữa"\nweek_start: 2020-12-14\nweek_end: 2020-12-20\n---\n\n'
+        '## Việc khác {topics="Y tế"}\n\nNội dung khác.\n', encoding="utf-8")
+    older = site / "content" / "a.md"
+    older.write_text('---\ntitle: "Tuần trước"\nweek_start: 2020-12-07\nweek_end: 2020-12-13\n---\n\n'
+                     '## Việc cũ {topics="Đất đai"}\n\nNội dung cũ.\n', encoding="utf-8")
+    output = tmp_path / "out"
+    build_site(site, output)
+    page = output / "topics" / "dat-dai" / "page" / "2" / "index.html"
+    assert "Việc 4" in page.read_text(encoding="utf-8") and "Việc 3" not in page.read_text(encoding="utf-8")
+    older.unlink()
+    build_site(site, output)
+    assert "Việc 3" in page.read_text(encoding="utf-8")
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_a_site_citing_no_documents_rebuilds_after_an_edit(tmp_path):
+    """data/decisions.json is "[]": a rebuild reuses no element of it (and must not fail)."""
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    path = site / "content" / "a.md"
+    path.write_text('---\ntitle: "Tuần"\nweek_start: 2020-12-07\nweek_end: 2020-12-13\n---\n\nKhông trích văn bản nào.\n',
+                    encoding="utf-8")
+    output = tmp_path / "out"
+    build_site(site, output)
+    path.write_text(path.read_text(encoding="utf-8") + "\nThêm một câu.\n", encoding="utf-8")
+    _touch_later(path)
+    assert build_site(site, output).written > 0
+    assert (output / "data" / "decisions.json").read_text(encoding="utf-8") == "[]"
+    assert_same_as_clean(site, output, tmp_path / "clean")
