@@ -29,6 +29,10 @@ Tuần này UBND tỉnh ban hành nhiều văn bản{lead_extra}.
 
 UBND tỉnh vừa phê duyệt (số {number}/QĐ-UBND ngày {cite_date}) phương án sử dụng đất. {body_extra}
 
+## Giao đất cho hộ gia đình tại xã {place} {{topics="{topics}"}}
+
+UBND tỉnh giao đất ở cho các hộ gia đình theo phương án đã duyệt.
+
 ## Kế hoạch phòng chống dịch {{topics="Y tế"}}
 
 Thực hiện Chỉ thị số 16/CT-TTg, UBND tỉnh ban hành Kế hoạch số {plan}/KH-UBND.
