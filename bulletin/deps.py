@@ -187,12 +187,13 @@ class TrackingEnvironment(jinja2.Environment):
             recorder.add((obj, membership) if membership else obj)
         return super().getitem(obj, argument)
 
-    def record(self, obj) -> None:
-        """For filters and functions that read objects passed as arguments: the object and
-        all of its memberships, as what they read is not known."""
+    def record(self, obj, memberships: bool = True) -> None:
+        """For filters and functions that read objects passed as arguments: the object and,
+        unless the caller reads only its own fields, all of its memberships."""
         if self.recorder is not None and obj.__class__ in KEYS:
             self.recorder.add(obj)
-            self.recorder.update((obj, name) for name in set(MEMBERSHIPS.get(obj.__class__, {}).values()))
+            if memberships:
+                self.recorder.update((obj, name) for name in set(MEMBERSHIPS.get(obj.__class__, {}).values()))
 
     def recorded_keys(self) -> frozenset[str]:
         return frozenset(f"{KEYS[o[0].__class__](o[0])}/{o[1]}" if type(o) is tuple else KEYS[o.__class__](o)

@@ -84,7 +84,7 @@ class Renderer:
         return self.messages.date(value, style)
 
     def _week_range(self, digest) -> str:
-        self.env.record(digest)
+        self.env.record(digest, memberships=False)  # reads its week, not its neighbours
         return self.messages.week_range(digest.week_start, digest.week_end)
 
     def template(self, name: str) -> jinja2.Template:

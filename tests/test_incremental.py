@@ -536,3 +536,27 @@ def test_a_site_citing_no_documents_rebuilds_after_an_edit(tmp_path):
     assert build_site(site, output).written > 0
     assert (output / "data" / "decisions.json").read_text(encoding="utf-8") == "[]"
     assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_what_a_page_read_is_recorded_down_to_the_membership(built):
+    """`week_range` reads a digest's week (its own fields); `digest.next` its neighbours; a topic's
+    name the topic itself and `topic.items` its items (deps.MEMBERSHIPS)."""
+    from bulletin.build import load_site
+    from bulletin.config import load_config
+    from bulletin.render import Renderer
+
+    site_dir, _ = built
+    site = load_site(site_dir)[1]
+    renderer = Renderer(site_dir, load_config(site_dir))
+    env = renderer.env
+    digest, topic = site.digests[1], site.topics[0]
+    source = ("{{ d|week_range }}|{{ t.name }}|{{ t.items|length }}|{{ d.next.title }}")
+    env.recorder = set()
+    env.from_string(source).render(d=digest, t=topic)
+    keys, env.recorder = env.recorded_keys(), None
+    assert keys == {f"d:{digest.url}", f"d:{digest.url}/neighbours", f"d:{digest.next.url}", f"t:{topic.slug}",
+                    f"t:{topic.slug}/items"}
+    env.recorder = set()
+    env.from_string("{{ d|week_range }}").render(d=digest)
+    assert env.recorded_keys() == {f"d:{digest.url}"}
+    env.recorder = None
