@@ -66,6 +66,7 @@ MEMBERSHIPS: dict[type, dict[str, str]] = {
     DecisionYear: {"types": "types", "count": "types", "of_type": "types"},
     DecisionType: {"decisions": "decisions"},
 }
+_MEMBERSHIPS_OF = {cls: MEMBERSHIPS.get(cls, {}) for cls in KEYS}  # every tracked class, for the hot path
 
 
 def _members(value: object) -> dict[str, tuple]:
@@ -77,9 +78,9 @@ def _members(value: object) -> dict[str, tuple]:
     if isinstance(value, Week):
         return {"digests": _keys(value.digests)}
     if isinstance(value, Year):  # with each week's digests: `digest_count` counts them
-        return {"weeks": tuple((_keys((w,))[0], _keys(w.digests)) for w in value.weeks)}
+        return {"weeks": tuple((KEYS[Week](w), _keys(w.digests)) for w in value.weeks)}
     if isinstance(value, DecisionYear):  # with each type's decisions: `count` counts them
-        return {"types": tuple((_keys((t,))[0], _keys(t.decisions)) for t in value.types)}
+        return {"types": tuple((KEYS[DecisionType](t), _keys(t.decisions)) for t in value.types)}
     if isinstance(value, DecisionType):
         return {"decisions": _keys(value.decisions)}
     return {}
@@ -169,7 +170,7 @@ class TrackingEnvironment(jinja2.Environment):
     def getattr(self, obj, attribute):  # Jinja's hook for `a.b`; same lookup rules as Jinja's own
         recorder = self.recorder
         if recorder is not None and obj.__class__ in KEYS:
-            membership = MEMBERSHIPS.get(obj.__class__, {}).get(attribute)
+            membership = _MEMBERSHIPS_OF[obj.__class__].get(attribute)
             recorder.add((obj, membership) if membership else obj)
         try:
             return getattr(obj, attribute)
@@ -183,7 +184,7 @@ class TrackingEnvironment(jinja2.Environment):
     def getitem(self, obj, argument):
         recorder = self.recorder
         if recorder is not None and obj.__class__ in KEYS:
-            membership = MEMBERSHIPS.get(obj.__class__, {}).get(argument) if isinstance(argument, str) else None
+            membership = _MEMBERSHIPS_OF[obj.__class__].get(argument) if isinstance(argument, str) else None
             recorder.add((obj, membership) if membership else obj)
         return super().getitem(obj, argument)
 
@@ -193,7 +194,7 @@ class TrackingEnvironment(jinja2.Environment):
         if self.recorder is not None and obj.__class__ in KEYS:
             self.recorder.add(obj)
             if memberships:
-                self.recorder.update((obj, name) for name in set(MEMBERSHIPS.get(obj.__class__, {}).values()))
+                self.recorder.update((obj, name) for name in set(_MEMBERSHIPS_OF[obj.__class__].values()))
 
     def recorded_keys(self) -> frozenset[str]:
         return frozenset(f"{KEYS[o[0].__class__](o[0])}/{o[1]}" if type(o) is tuple else KEYS[o.__class__](o)

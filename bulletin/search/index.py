@@ -184,10 +184,8 @@ class SearchIndex:
         del forward
         words.drop_rows()  # kept: 8 bytes a posting, 170 MB at 10,000 digests
         pairs.drop_rows()
-        if last is None or words.touched is None or pairs.touched is None:
+        if words.touched is None or pairs.touched is None:  # ids moved: every shard is new
             last = None
-            words.encode_all()
-            pairs.encode_all()
         yield from _postings_files(SearchData(items, decisions, words, pairs), self.postings_sections, last)
         if store:
             store.remember(signature, dict(self.postings_sections))
@@ -236,10 +234,10 @@ def _postings_files(data: SearchData, manifest: dict,
              ("b", sorted(pair_names, key=js_order), pair_part, SHARD_BYTES, touched_pairs))
     befores = {kind: LastShards([(first, name, last_files[f"{FOLDER}{name}.js"]) for first, name, _ in last[0][kind]],
                                 touched) for kind, _, _, _, touched in kinds} if last else {}
-    # Encoding every list at once (vectorised) beats one key at a time when most files are made again,
-    # as for a new digest, whose words reach nearly every shard.
+    # Encoding every list at once (vectorised) beats one key at a time when most files are made again:
+    # for an index made whole, and for a new digest, whose words reach nearly every shard.
     for kind, postings in (("u", data.words), ("b", data.pairs)):
-        if kind in befores and befores[kind].share_touched() > ENCODE_ALL_SHARE:
+        if kind not in befores or befores[kind].share_touched() > ENCODE_ALL_SHARE:
             postings.encode_all()
     for kind, keys, part, target, touched in kinds:
         before = befores.get(kind)
