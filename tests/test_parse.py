@@ -209,3 +209,52 @@ def test_any_body_parses_with_valid_anchors_and_consistent_placeholders(pieces):
     cited = [c.marker for c in parsed.lead_citations + [c for i in parsed.items for c in i.citations]]
     assert markers == [m for m in cited if m >= 0] == list(range(len(markers)))
     assert "<script" not in parsed.html
+
+
+# -- the quick inline pass -----------------------------------------------------------------
+
+def _vanilla_parser():
+    from markdown.treeprocessors import InlineProcessor
+
+    from bulletin.parse import BodyParser
+
+    parser = BodyParser()
+    parser.md.treeprocessors.register(InlineProcessor(parser.md), "inline", 20)
+    return parser
+
+
+MARKDOWN_PIECES = st.sampled_from([
+    "Quyết định số 2610/QĐ-UBND ngày 15/12/2020", "xã Hòa Thắng", "*nhấn*", "**đậm**", "_nghiêng_", "__x__",
+    "`mã`", "\\*", "[liên kết](https://a.vn)", "![ảnh](a.png)", "[tham chiếu][1]", "[1]: https://b.vn",
+    "<https://c.vn>", "<a@b.vn>", "<b>in</b>", "&amp;", "&#1234;", "[^1]", "[^1]: chú thích", "  \n", "\n\n",
+    "\n## Mục {topics=\"Đất đai\"}\n", "- ý\n", "1. ý\n", "> trích\n", "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "```\nkhối * mã\n```\n", " ", ".", "*", "_", "[", "]", "<", ">", "&", "!", "\\", "`",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(MARKDOWN_PIECES, max_size=30).map("".join))
+def test_the_quick_inline_pass_gives_what_python_markdown_gives(body):
+    from bulletin.parse import BodyParser
+
+    assert BodyParser().parse(body) == _vanilla_parser().parse(body)
+
+
+def test_the_quick_inline_pass_is_in_use_and_knows_every_pattern():
+    from bulletin.parse import BodyParser, QuickInlineProcessor
+
+    parser = BodyParser()
+    inline = parser.md.treeprocessors["inline"]
+    assert isinstance(inline, QuickInlineProcessor)
+    parser.parse("Một đoạn *có* nhấn mạnh.")
+    assert inline._triggers is not None, "an inline pattern has no trigger in INLINE_TRIGGERS: the pass is off"
+
+
+def test_the_quick_inline_pass_gives_way_to_an_unknown_pattern():
+    from markdown.inlinepatterns import SimpleTagInlineProcessor
+
+    from bulletin.parse import BodyParser
+
+    parser = BodyParser()
+    parser.md.inlinePatterns.register(SimpleTagInlineProcessor(r"()==(.+?)==", "mark"), "mark", 65)
+    assert "<mark>sáng</mark>" in parser.parse("Trời ==sáng== rồi.").html
