@@ -258,3 +258,13 @@ def test_the_quick_inline_pass_gives_way_to_an_unknown_pattern():
     parser = BodyParser()
     parser.md.inlinePatterns.register(SimpleTagInlineProcessor(r"()==(.+?)==", "mark"), "mark", 65)
     assert "<mark>sáng</mark>" in parser.parse("Trời ==sáng== rồi.").html
+
+
+def test_a_parsed_body_comes_back_from_its_pickle_unchanged():
+    """Parsed bodies are kept pickled in the build state; citations pickle by their fields."""
+    import pickle
+
+    body = parse_body("Theo Quyết định số 2610/QĐ-UBND ngày 15/12/2020.\n\n## Mục\n\nKế hoạch số 199/KH-UBND.\n")
+    again = pickle.loads(pickle.dumps(body, protocol=5))
+    assert again == body and again.items[0].citations[0].number == "199"
+    assert again.lead_citations[0].date == dt.date(2020, 12, 15)
