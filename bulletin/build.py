@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,7 +32,7 @@ from .render import BUILTIN_TEMPLATES, Renderer
 from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
 from .sources import load_sources, scan
-from .model_files import from_model, make_model_files
+from .model_files import EarlyPostings, from_model, make_model_files
 from .reuse import LastModelFiles
 from .state import BodyStore, BuildState, digest_of
 from .memory import collector_settled, release_free_memory, settle
@@ -205,14 +206,14 @@ def build_site(source_dir: Path, output: Path | None = None, drafts: bool = Fals
     config = load_config(source_dir, base_url)
     db = BuildState(state_file(source_dir, writer.output) if state else None)
     try:
-        with collector_settled():
-            return _build(source_dir, config, db, writer, drafts, clean, workers, progress, started)
+        with collector_settled(), ExitStack() as helpers:  # helper processes end with the build
+            return _build(source_dir, config, db, writer, drafts, clean, workers, progress, started, helpers)
     finally:
         db.close()
 
 
 def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, drafts: bool,
-           clean: bool, workers: int, progress: bool, started: float) -> BuildResult:
+           clean: bool, workers: int, progress: bool, started: float, helpers: ExitStack) -> BuildResult:
     search_enabled = True
     env_fingerprint = _environment_fingerprint(config, drafts, search_enabled)
     writer.check_safe()
@@ -243,6 +244,11 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         site = build_index(list(zip(loaded.digests, loaded.bodies)), config)
         bodies = _keep_bodies_out_of_memory(db, loaded)
         settle()
+        old_outputs = present.result()
+        postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
+        early = None
+        if (loaded.changed or loaded.removed) and EarlyPostings.worth_it(site, old_outputs, workers, postings):
+            early = helpers.enter_context(EarlyPostings(site, config, old_outputs, postings))
 
         years = decision_years(site)
         types = decision_types(years)
@@ -250,7 +256,6 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         old_objects = db.object_hashes()
         changed_objects = {k for k, h in objects.items() if old_objects.get(k) != h}
         changed_objects |= old_objects.keys() - objects.keys()
-        old_outputs = present.result()
     finally:
         present.stop()
     reading_changed = db.pages_reading(changed_objects) if changed_objects else set()
@@ -283,6 +288,9 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     model_unchanged = model_signature == db.meta("model")
     model_files_present = all(p in old_outputs for p in recorded if from_model(p))
     remake_model_files = not (model_unchanged and model_files_present)
+    if early and not remake_model_files:
+        early.stop()
+        early = None
     clock.lap("plan")
     settle()
     try:
@@ -293,10 +301,9 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         # The model's own files after the pool is gone: making them alongside the page workers (in
         # this process or a worker) was measured slower, as every page of the shared model written
         # while the workers live is copied.
-        postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
         last_model_files = LastModelFiles(objects, old_outputs, writer.output,
                                           LastModelFiles.saved_lists(db.meta(LastModelFiles.META)))
-        model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files)
+        model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files, early)
                        if remake_model_files else [])
         clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}

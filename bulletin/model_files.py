@@ -15,7 +15,7 @@ from .reuse import LastModelFiles, ModelFile
 from .search.index import MANIFEST as SEARCH_MANIFEST, SCRIPT as SEARCH_SCRIPT, SearchIndex
 from .search_state import LastPostings
 from .state import digest_of
-from .workers import run_beside
+from .workers import Beside
 from .write import OutputWriter
 
 PARALLEL_MODEL_FILES = 2000  # digests; below this, forking a helper for the data files costs more than it saves
@@ -26,28 +26,74 @@ def from_model(path: str) -> bool:
     return path.startswith(("data/", "search/")) and path not in (urls.SEARCH, SEARCH_SCRIPT)
 
 
+def _compare(files: Iterable[ModelFile], old_outputs: dict[str, tuple[str, str]]
+             ) -> Iterator[tuple[str, str, bytes | None, str]]:
+    """(path, hash, bytes if they differ from last build's file else None, signature)."""
+    for rel, data, signature in files:
+        if not from_model(rel):
+            continue
+        if data is None:  # made from the same objects as last build's file
+            yield rel, old_outputs[rel][0], None, signature
+            continue
+        digest = digest_of(data)
+        yield rel, digest, (data if old_outputs.get(rel, ("",))[0] != digest else None), signature
+
+
+def _whole(files: Iterable[tuple[str, bytes]]) -> Iterator[ModelFile]:
+    return ((rel, data, "") for rel, data in files)
+
+
+class EarlyPostings:
+    """The search postings of a rebuild, made in a forked helper from the moment the model is
+    indexed, while this process hashes objects, plans and renders pages (one core's work that
+    would otherwise wait for the other's). Only the files whose bytes changed come back.
+
+    For a big site's rebuild only: on a first build every shard would cross the pipe, the helper
+    would copy the model pages it reads while the tokenising workers hold theirs (the build's
+    memory peak), and those workers (which a helper may not fork) are needed. At 10,000 digests
+    a one-digest rebuild spends about 3 s on postings."""
+
+    def __init__(self, site: Site, config: SiteConfig, old_outputs: dict[str, tuple[str, str]],
+                 postings: LastPostings):
+        def make() -> tuple[list, dict, str | None]:
+            index = SearchIndex(site, config, 1, postings)
+            compared = list(_compare(_whole(index.postings()), old_outputs))
+            return compared, index.postings_sections, postings.made
+
+        self.postings = postings
+        self.helper = Beside(make)
+
+    @staticmethod
+    def worth_it(site: Site, old_outputs: dict[str, tuple[str, str]], workers: int, postings: LastPostings) -> bool:
+        return (workers > 1 and len(site.digests) >= PARALLEL_MODEL_FILES and SEARCH_MANIFEST in old_outputs
+                and postings.has_rows())
+
+    def result(self, index: SearchIndex) -> list[tuple[str, str, bytes | None, str]]:
+        compared, sections, self.postings.made = self.helper.result()
+        index.postings_sections.update(sections)
+        return compared
+
+    def stop(self) -> None:
+        self.helper.stop()
+
+    def __enter__(self) -> "EarlyPostings":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.stop()
+
+
 def make_model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
-                     workers: int, postings: LastPostings, last: LastModelFiles) -> list[tuple[str, str, bool, str]]:
+                     workers: int, postings: LastPostings, last: LastModelFiles, early: EarlyPostings | None = None
+                     ) -> list[tuple[str, str, bool, str]]:
     """The data files and the search index, functions of the model alone: (path, hash, staged?,
     signature) of each; staged if its bytes changed. A search document chunk or a data file
     element made from the same objects as last build's is not made again (reuse.py).
 
-    On a rebuild of a big site, a forked helper makes the data files and the search documents
-    while this process makes the postings, and sends back only the files whose bytes changed.
-    Not on a first build: every file would cross the pipe, and the helper would copy the model
-    pages it reads while the tokenising workers hold theirs (the build's memory peak). At 10,000
-    digests this saves about 4 s of a one-digest rebuild."""
+    With `early`, a helper is making the postings already; on a big site's rebuild one is started
+    now otherwise (see `EarlyPostings`), while this process makes the data files and the search
+    documents."""
     index = SearchIndex(site, config, workers, postings, last)
-
-    def compare(files: Iterable[ModelFile]) -> Iterator[tuple[str, str, bytes | None, str]]:
-        for rel, data, signature in files:
-            if not from_model(rel):
-                continue
-            if data is None:  # made from the same objects as last build's file
-                yield rel, old_outputs[rel][0], None, signature
-                continue
-            digest = digest_of(data)
-            yield rel, digest, (data if old_outputs.get(rel, ("",))[0] != digest else None), signature
 
     def stage(compared: Iterable[tuple[str, str, bytes | None, str]]) -> list[tuple[str, str, bool, str]]:
         results = []
@@ -57,19 +103,15 @@ def make_model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_o
             results.append((rel, digest, data is not None, signature))
         return results
 
-    def whole(files: Iterable[tuple[str, bytes]]) -> Iterator[ModelFile]:
-        return ((rel, data, "") for rel, data in files)
+    def compare(files: Iterable[ModelFile]) -> Iterator[tuple[str, str, bytes | None, str]]:
+        return _compare(files, old_outputs)
 
-    side_by_side = (workers > 1 and len(site.digests) >= PARALLEL_MODEL_FILES and SEARCH_MANIFEST in old_outputs
-                    and postings.has_rows())  # else tokenising everything forks workers of its own
-    if side_by_side:
-        def side() -> tuple[list, dict, dict]:
-            compared = list(compare(chain(whole(data_files(site, last)), index.documents())))
-            return compared, index.document_sections, last.made_lists
-
-        (compared, index.document_sections, last.made_lists), results = run_beside(
-            side, lambda: stage(compare(whole(index.postings()))))
-        results += stage(compared)
+    if early is None and EarlyPostings.worth_it(site, old_outputs, workers, postings):
+        early = EarlyPostings(site, config, old_outputs, postings)  # late, but still beside the data files
+    if early is not None:
+        with early:
+            results = stage(compare(chain(_whole(data_files(site, last)), index.documents())))
+            results += stage(early.result(index))
     else:
-        results = stage(compare(chain(whole(data_files(site, last)), whole(index.postings()), index.documents())))
-    return results + stage(compare(whole(index.manifest())))
+        results = stage(compare(chain(_whole(data_files(site, last)), _whole(index.postings()), index.documents())))
+    return results + stage(compare(_whole(index.manifest())))

@@ -23,12 +23,14 @@ class LastPostings:
     META = "search postings"
 
     def __init__(self, db: BuildState, output: Path, old_outputs: dict[str, tuple[str, str]], stamp: str):
-        self.db, self.output, self.old_outputs = db, output, old_outputs
+        self.output, self.old_outputs = output, old_outputs
+        # read now: a forked helper may make the postings, and must not use the database
+        self.saved = json.loads(db.meta(self.META) or "{}")
         self.rows, self.stamp = self.rows_file(db), stamp
         self.made: str | None = None  # this build's, saved with the rest of the state
 
     def recall(self, signature: str) -> tuple[dict[str, list], list[tuple[str, bytes]]] | None:
-        saved = json.loads(self.db.meta(self.META) or "{}")
+        saved = self.saved
         if saved.get("signature") != signature:
             return None
         files = []

@@ -78,7 +78,7 @@ def test_beside_raises_the_sides_error_and_reports_a_dead_side():
         run_beside(lambda: os._exit(4), lambda: 1)
 
 
-def test_a_rebuild_makes_the_data_files_beside_the_postings_to_the_same_bytes(tmp_path, monkeypatch):
+def test_a_rebuild_makes_the_postings_in_a_helper_to_the_same_bytes(tmp_path, monkeypatch):
     source = tmp_path / "site"
     for name in ("content", "templates", "static"):
         if (REPO / name).is_dir():
@@ -87,8 +87,8 @@ def test_a_rebuild_makes_the_data_files_beside_the_postings_to_the_same_bytes(tm
     output = tmp_path / "out"
     monkeypatch.setattr(model_files, "PARALLEL_MODEL_FILES", 0)
     beside = []
-    real = model_files.run_beside
-    monkeypatch.setattr(model_files, "run_beside", lambda side, main: beside.append(1) or real(side, main))
+    real = model_files.Beside
+    monkeypatch.setattr(model_files, "Beside", lambda side: beside.append(1) or real(side))
     build_site(source, output, workers=2)
     assert beside == []  # a first build makes them in this process
     digest = sorted((source / "content").rglob("*.md"))[0]
@@ -98,6 +98,62 @@ def test_a_rebuild_makes_the_data_files_beside_the_postings_to_the_same_bytes(tm
     assert beside == [1] and any(p.startswith("search/i/") for p in result.changed)
     clean = build_site(source, tmp_path / "clean", state=False, workers=1)
     assert clean.written > 0 and tree(output) == tree(tmp_path / "clean")
+
+
+def _copy_sample(tmp_path):
+    source = tmp_path / "site"
+    shutil.copytree(REPO / "content", source / "content")
+    shutil.copy2(REPO / "bulletin.toml", source / "bulletin.toml")
+    return source
+
+
+def test_search_files_deleted_by_hand_are_made_again_by_the_postings_helper(tmp_path, monkeypatch):
+    """No content changed, so no helper starts with the model; the missing files start one late."""
+    source, output = _copy_sample(tmp_path), tmp_path / "out"
+    build_site(source, output, workers=2)
+    expected = tree(output)
+    monkeypatch.setattr(model_files, "PARALLEL_MODEL_FILES", 0)
+    helpers = []
+    real = model_files.Beside
+    monkeypatch.setattr(model_files, "Beside", lambda side: helpers.append(1) or real(side))
+    (source / "templates").mkdir()
+    (source / "templates" / "home.html").write_text('{% extends "base.html" %}', encoding="utf-8")
+    shard = sorted((output / "search" / "u").iterdir())[0]
+    shard.unlink()
+    (output / "data" / "topics.json").unlink()
+    result = build_site(source, output, workers=2)
+    assert helpers == [1] and {f"search/u/{shard.name}", "data/topics.json"} <= set(result.changed)
+    (source / "templates" / "home.html").unlink()
+    build_site(source, output, workers=2)
+    assert tree(output) == expected
+
+
+def test_a_failed_rebuild_leaves_no_postings_helper_behind(tmp_path, monkeypatch):
+    import multiprocessing
+
+    source, output = _copy_sample(tmp_path), tmp_path / "out"
+    build_site(source, output, workers=2)
+    expected = tree(output)
+    monkeypatch.setattr(model_files, "PARALLEL_MODEL_FILES", 0)
+    helpers = []
+    real = model_files.Beside
+    monkeypatch.setattr(model_files, "Beside", lambda side: helpers.append(real(side)) or helpers[-1])
+    slow = model_files.SearchIndex.postings
+
+    def slow_postings(index):  # the helper is still at work when the render fails
+        time.sleep(60)
+        yield from slow(index)
+
+    monkeypatch.setattr(model_files.SearchIndex, "postings", slow_postings)
+    digest = sorted((source / "content").rglob("*.md"))[0]
+    digest.write_text(digest.read_text(encoding="utf-8") + "\nThêm một câu.\n", encoding="utf-8")
+    (source / "templates").mkdir()
+    (source / "templates" / "digest.html").write_text("{{ digest.title.no_such_method() }}", encoding="utf-8")
+    with pytest.raises(BuildError):
+        build_site(source, output, workers=2)
+    assert len(helpers) == 1 and not helpers[0]._process.is_alive()
+    assert not multiprocessing.active_children()
+    assert tree(output) == expected
 
 
 def test_object_hashes_made_in_two_processes_are_the_same(sample_site, monkeypatch):
