@@ -32,7 +32,7 @@ from .render import BUILTIN_TEMPLATES, Renderer
 from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
 from .sources import load_sources, scan
-from .model_files import EarlyPostings, from_model, make_model_files
+from .model_files import EarlyDocuments, EarlyPostings, from_model, make_model_files
 from .reuse import LastModelFiles
 from .state import BodyStore, BuildState, digest_of
 from .memory import collector_settled, release_free_memory, settle
@@ -259,6 +259,20 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     finally:
         present.stop()
     reading_changed = db.pages_reading(changed_objects) if changed_objects else set()
+    # The data files and the search index are functions of the model alone: when no
+    # object changed (a template or static edit), last build's files still hold.
+    model_signature = digest_of(repr(sorted(objects.items())).encode())
+    model_unchanged = model_signature == db.meta("model")
+    model_files_present = all(p in old_outputs for p in recorded if from_model(p))
+    remake_model_files = not (model_unchanged and model_files_present)
+    last_model_files = LastModelFiles(objects, old_outputs, writer.output,
+                                      LastModelFiles.saved_lists(db.meta(LastModelFiles.META)))
+    early_documents = None
+    if early and not remake_model_files:
+        early.stop()
+        early = None
+    elif early:  # the rest of the model's files too, beside planning and rendering
+        early_documents = helpers.enter_context(EarlyDocuments(site, config, old_outputs, last_model_files))
     clock.lap("index")
 
     template_cache: dict[str, str] = {}
@@ -282,15 +296,6 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
             produced[page.url] = old
             unchanged_pages.add(page.url)
     writer.open(set(recorded))
-    # The data files and the search index are functions of the model alone: when no
-    # object changed (a template or static edit), last build's files still hold.
-    model_signature = digest_of(repr(sorted(objects.items())).encode())
-    model_unchanged = model_signature == db.meta("model")
-    model_files_present = all(p in old_outputs for p in recorded if from_model(p))
-    remake_model_files = not (model_unchanged and model_files_present)
-    if early and not remake_model_files:
-        early.stop()
-        early = None
     clock.lap("plan")
     settle()
     try:
@@ -301,9 +306,8 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         # The model's own files after the pool is gone: making them alongside the page workers (in
         # this process or a worker) was measured slower, as every page of the shared model written
         # while the workers live is copied.
-        last_model_files = LastModelFiles(objects, old_outputs, writer.output,
-                                          LastModelFiles.saved_lists(db.meta(LastModelFiles.META)))
-        model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files, early)
+        model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files,
+                                        early, early_documents)
                        if remake_model_files else [])
         clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}

@@ -43,7 +43,22 @@ def _whole(files: Iterable[tuple[str, bytes]]) -> Iterator[ModelFile]:
     return ((rel, data, "") for rel, data in files)
 
 
-class EarlyPostings:
+class _Early:
+    """Model files made in a forked helper while this process goes on; `result()` waits."""
+
+    helper: Beside
+
+    def stop(self) -> None:
+        self.helper.stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.stop()
+
+
+class EarlyPostings(_Early):
     """The search postings of a rebuild, made in a forked helper from the moment the model is
     indexed, while this process hashes objects, plans and renders pages (one core's work that
     would otherwise wait for the other's). Only the files whose bytes changed come back.
@@ -73,26 +88,38 @@ class EarlyPostings:
         index.postings_sections.update(sections)
         return compared
 
-    def stop(self) -> None:
-        self.helper.stop()
 
-    def __enter__(self) -> "EarlyPostings":
-        return self
+class EarlyDocuments(_Early):
+    """The data files and the search documents, made in a forked helper once the objects' hashes
+    are known (which say what can be reused), beside planning and rendering. Started only beside
+    `EarlyPostings`, for the same reasons."""
 
-    def __exit__(self, *_) -> None:
-        self.stop()
+    def __init__(self, site: Site, config: SiteConfig, old_outputs: dict[str, tuple[str, str]],
+                 last: LastModelFiles):
+        def make() -> tuple[list, dict, dict]:
+            index = SearchIndex(site, config, 1, None, last)
+            compared = list(_compare(chain(_whole(data_files(site, last)), index.documents()), old_outputs))
+            return compared, index.document_sections, last.made_lists
+
+        self.last = last
+        self.helper = Beside(make)
+
+    def result(self, index: SearchIndex) -> list[tuple[str, str, bytes | None, str]]:
+        compared, sections, self.last.made_lists = self.helper.result()
+        index.document_sections.update(sections)
+        return compared
 
 
 def make_model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
-                     workers: int, postings: LastPostings, last: LastModelFiles, early: EarlyPostings | None = None
-                     ) -> list[tuple[str, str, bool, str]]:
+                     workers: int, postings: LastPostings, last: LastModelFiles, early: EarlyPostings | None = None,
+                     early_documents: EarlyDocuments | None = None) -> list[tuple[str, str, bool, str]]:
     """The data files and the search index, functions of the model alone: (path, hash, staged?,
     signature) of each; staged if its bytes changed. A search document chunk or a data file
     element made from the same objects as last build's is not made again (reuse.py).
 
-    With `early`, a helper is making the postings already; on a big site's rebuild one is started
-    now otherwise (see `EarlyPostings`), while this process makes the data files and the search
-    documents."""
+    With `early`, a helper is making the postings already, and with `early_documents` another
+    the rest; on a big site's rebuild a postings helper is started now otherwise (see
+    `EarlyPostings`), while this process makes the data files and the search documents."""
     index = SearchIndex(site, config, workers, postings, last)
 
     def stage(compared: Iterable[tuple[str, str, bytes | None, str]]) -> list[tuple[str, str, bool, str]]:
@@ -110,7 +137,8 @@ def make_model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_o
         early = EarlyPostings(site, config, old_outputs, postings)  # late, but still beside the data files
     if early is not None:
         with early:
-            results = stage(compare(chain(_whole(data_files(site, last)), index.documents())))
+            results = stage(early_documents.result(index) if early_documents else
+                            compare(chain(_whole(data_files(site, last)), index.documents())))
             results += stage(early.result(index))
     else:
         results = stage(compare(chain(_whole(data_files(site, last)), _whole(index.postings()), index.documents())))

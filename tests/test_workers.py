@@ -78,7 +78,7 @@ def test_beside_raises_the_sides_error_and_reports_a_dead_side():
         run_beside(lambda: os._exit(4), lambda: 1)
 
 
-def test_a_rebuild_makes_the_postings_in_a_helper_to_the_same_bytes(tmp_path, monkeypatch):
+def test_a_rebuild_makes_the_model_files_in_helpers_to_the_same_bytes(tmp_path, monkeypatch):
     source = tmp_path / "site"
     for name in ("content", "templates", "static"):
         if (REPO / name).is_dir():
@@ -95,7 +95,7 @@ def test_a_rebuild_makes_the_postings_in_a_helper_to_the_same_bytes(tmp_path, mo
     digest.write_text(digest.read_text(encoding="utf-8").replace("## ", "## Mục mới\n\nThêm một mục.\n\n## ", 1),
                       encoding="utf-8")
     result = build_site(source, output, workers=2)
-    assert beside == [1] and any(p.startswith("search/i/") for p in result.changed)
+    assert beside == [1, 1] and any(p.startswith("search/i/") for p in result.changed)  # postings, documents
     clean = build_site(source, tmp_path / "clean", state=False, workers=1)
     assert clean.written > 0 and tree(output) == tree(tmp_path / "clean")
 
@@ -128,7 +128,7 @@ def test_search_files_deleted_by_hand_are_made_again_by_the_postings_helper(tmp_
     assert tree(output) == expected
 
 
-def test_a_failed_rebuild_leaves_no_postings_helper_behind(tmp_path, monkeypatch):
+def test_a_failed_rebuild_leaves_no_model_file_helper_behind(tmp_path, monkeypatch):
     import multiprocessing
 
     source, output = _copy_sample(tmp_path), tmp_path / "out"
@@ -140,18 +140,20 @@ def test_a_failed_rebuild_leaves_no_postings_helper_behind(tmp_path, monkeypatch
     monkeypatch.setattr(model_files, "Beside", lambda side: helpers.append(real(side)) or helpers[-1])
     slow = model_files.SearchIndex.postings
 
-    def slow_postings(index):  # the helper is still at work when the render fails
+    def slow_postings(index):  # the helpers are still at work when the render fails
         time.sleep(60)
         yield from slow(index)
 
     monkeypatch.setattr(model_files.SearchIndex, "postings", slow_postings)
+    slow_data = model_files.data_files
+    monkeypatch.setattr(model_files, "data_files", lambda *a: time.sleep(60) or slow_data(*a))
     digest = sorted((source / "content").rglob("*.md"))[0]
     digest.write_text(digest.read_text(encoding="utf-8") + "\nThêm một câu.\n", encoding="utf-8")
     (source / "templates").mkdir()
     (source / "templates" / "digest.html").write_text("{{ digest.title.no_such_method() }}", encoding="utf-8")
     with pytest.raises(BuildError):
         build_site(source, output, workers=2)
-    assert len(helpers) == 1 and not helpers[0]._process.is_alive()
+    assert len(helpers) == 2 and not any(helper._process.is_alive() for helper in helpers)
     assert not multiprocessing.active_children()
     assert tree(output) == expected
 
