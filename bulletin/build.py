@@ -303,9 +303,9 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         jobs.clear()  # the pages and their contexts: not needed by what follows, which is memory-hungry
         clock.lap("render")
         settle()
-        # The model's own files after the pool is gone: making them alongside the page workers (in
-        # this process or a worker) was measured slower, as every page of the shared model written
-        # while the workers live is copied.
+        # Without early helpers (a first build, a small site), the model's own files are made after
+        # the pool is gone: making them alongside the page workers was measured slower, as every
+        # page of the shared model written while the workers live is copied.
         model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files,
                                         early, early_documents)
                        if remake_model_files else [])
