@@ -1,0 +1,301 @@
+"""Exactness under random realistic edits: a slice of a generated corpus is edited at random
+(text, headings, titles, weeks, topics, citations, added, deleted, renamed, drafts, slugs,
+summaries, front-matter documents, settings, templates, static files, a broken digest then
+fixed), rebuilt incrementally after each batch, and compared byte for byte with a clean build.
+
+    python bench/fuzz_exactness.py --seeds 1 2 3 --steps 30 [--digests 30] [--force-helpers]
+
+`--force-helpers` lowers the thresholds so a small site takes the big site's paths (forked
+helpers for object hashes, output stats, rendering and the model's files). Not a test: it
+takes minutes
+the property test in tests/test_incremental.py is the quick version.
+"""
+import argparse
+import datetime as dt
+import os
+import random
+import re
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_bench import OUT, REPO, corpus  # noqa: E402
+
+from bulletin import build as build_module, model_files, write  # noqa: E402
+from bulletin.build import build_site  # noqa: E402
+from bulletin.errors import BuildError  # noqa: E402
+
+rng: random.Random
+site: Path
+out: Path
+
+
+def digests():
+    return sorted((site / "content").rglob("*.md"))
+
+
+def touch(p):
+    s = p.stat()
+    os.utime(p, ns=(s.st_atime_ns, s.st_mtime_ns + 1_000_000))
+
+
+def rewrite(p, t):
+    p.write_text(t, encoding="utf-8")
+    touch(p)
+
+
+def pick():
+    return rng.choice(digests())
+
+
+def text_edit():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    words = [m.start() for m in re.finditer(r"\n\n[A-ZĐU]", t)]
+    if words:
+        i = rng.choice(words)
+        t = t[:i] + f"\n\nĐoạn chèn {rng.randint(0,999)} về xã Hòa Thắng." + t[i:]
+    rewrite(p, t)
+
+
+def heading_edit():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    hs = [m for m in re.finditer(r"^## (.*?)( \{|$)", t, re.M)]
+    if hs:
+        m = rng.choice(hs)
+        t = t[:m.start(1)] + f"Sửa {rng.randint(0,9)} " + t[m.start(1):]
+    rewrite(p, t)
+
+
+def title_edit():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    rewrite(p, t.replace('title: "', f'title: "Tin {rng.randint(0,9)} ', 1))
+
+
+def move_week():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    s = dt.date.fromisoformat(re.search(r"^week_start: (\S+)", t, re.M).group(1))
+    delta = dt.timedelta(days=7 * rng.choice([-60, -1, 1, 3, 52, 200]))
+    e = dt.date.fromisoformat(re.search(r"^week_end: (\S+)", t, re.M).group(1))
+    t = re.sub(r"^week_start: \S+", f"week_start: {s+delta}", t, 1, re.M)
+    t = re.sub(r"^week_end: \S+", f"week_end: {e+delta}", t, 1, re.M)
+    rewrite(p, t)
+
+
+def item_topic():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    new = rng.choice(["Giáo dục", "Đất đai", "Y tế", "Ngân sách", "Chủ đề mới " + str(rng.randint(0, 3))])
+    ms = list(re.finditer(r'\{topics="([^"]*)"\}', t))
+    if ms:
+        m = rng.choice(ms)
+        if rng.random() < 0.5: val = m.group(1) + ", " + new
+        else: val = new
+        t = t[:m.start(1)] + val + t[m.end(1):]
+    rewrite(p, t)
+
+
+def digest_topics():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    t = re.sub(r'^topics: \[', f'topics: ["{rng.choice(["Giáo dục", "Du lịch", "Chủ đề riêng"])}", ', t, 1, re.M)
+    rewrite(p, t)
+
+
+def citation_edit():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    ms = list(re.finditer(r"số (\d+)/", t))
+    if ms:
+        m = rng.choice(ms)
+        k = rng.random()
+        if k < 0.4: t = t[:m.start(1)] + str(rng.randint(1, 50)) + t[m.end(1):]
+        elif k < 0.7:  # remove the citation sentence's number form
+            t = t[:m.start()] + "văn bản" + t[m.end():]
+        else:  # cite a document another digest cites
+            other = pick().read_text(encoding="utf-8")
+            om = re.search(r"(?:Quyết định|Kế hoạch) số \d+/[A-ZĐ]+-UBND ngày \d+/\d+/\d{4}", other)
+            if om: t = t.rstrip("\n") + f"\n\nTheo {om.group(0)}.\n"
+    rewrite(p, t)
+
+
+def delete():
+    ds = digests()
+    if len(ds) > 3: rng.choice(ds).unlink()
+
+
+def add():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    s = dt.date.fromisoformat(re.search(r"^week_start: (\S+)", t, re.M).group(1))
+    e = dt.date.fromisoformat(re.search(r"^week_end: (\S+)", t, re.M).group(1))
+    delta = dt.timedelta(days=7 * rng.choice([0, 1, 2, 100, -3]))
+    t = re.sub(r"^week_start: \S+", f"week_start: {s+delta}", t, 1, re.M)
+    t = re.sub(r"^week_end: \S+", f"week_end: {e+delta}", t, 1, re.M)
+    t = t.replace('title: "', f'title: "Thêm {rng.randint(0,99)} ', 1)
+    q = p.with_name(f"them-{rng.randint(0, 10**6)}.md")
+    q.write_text(t, encoding="utf-8")
+
+
+def rename():
+    p = pick()
+    p.rename(p.with_name("dt-" + p.name))
+
+
+def draft():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    if "\ndraft: true\n" in t: t = t.replace("\ndraft: true\n", "\n", 1)
+    else: t = t.replace("\n---\n", "\ndraft: true\n---\n", 1)
+    rewrite(p, t)
+
+
+def slug():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    t = re.sub(r"^slug: .*\n", "", t, flags=re.M)
+    if rng.random() < 0.7: t = t.replace("\n---\n", f"\nslug: tin-rieng-{rng.randint(0, 999)}\n---\n", 1)
+    rewrite(p, t)
+
+
+def drop_item():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    parts = re.split(r"(?=^## )", t, flags=re.M)
+    if len(parts) > 2: parts.pop(rng.randrange(1, len(parts)))
+    rewrite(p, "".join(parts))
+
+
+def lead_edit():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    i = t.index("\n---\n", 4) + 5
+    rewrite(p, t[:i] + f"\nLời dẫn {rng.randint(0, 99)}. " + t[i:].lstrip("\n"))
+
+
+def summary():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    t = re.sub(r"^summary: .*\n", "", t, flags=re.M)
+    if rng.random() < 0.7: t = t.replace("\n---\n", f'\nsummary: "Tóm tắt {rng.randint(0, 99)}"\n---\n', 1)
+    rewrite(p, t)
+
+
+def fm_decision():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    t = re.sub(r"^decisions:\n(  - .*\n)+", "", t, flags=re.M)
+    if rng.random() < 0.7:
+        t = t.replace("\n---\n", f'\ndecisions:\n  - {{ref: "{rng.randint(1, 40)}/QĐ-UBND", date: 2020-12-15, title: "Tiêu đề {rng.randint(0,9)}"}}\n---\n', 1)
+    rewrite(p, t)
+
+
+def config():
+    rewrite(site / "bulletin.toml", f'title = "Thử {rng.randint(0, 9)}"\nper_page = {rng.randint(1, 4)}\nitems_per_page = {rng.randint(1, 5)}\n')
+
+
+def template():
+    name = rng.choice(["digest.html", "topic.html", "decision.html", "home.html"])
+    p = site / "templates" / name
+    if p.exists() and rng.random() < 0.5:
+        p.unlink()
+        return
+    base = (REPO / "bulletin" / "theme" / "templates" / name).read_text(encoding="utf-8")
+    rewrite(p, base + f"{{# {rng.randint(0, 99)} #}}<!-- v{rng.randint(0, 9)} -->\n") if p.exists() else p.write_text(base + f"<!-- v{rng.randint(0,9)} -->\n", encoding="utf-8")
+
+
+def static():
+    p = site / "static" / rng.choice(["robots.txt", "css/extra.css"])
+    p.parent.mkdir(exist_ok=True)
+    if p.exists() and rng.random() < 0.3:
+        p.unlink()
+        return
+    p.write_text(f"/* {rng.randint(0, 999)} */\n", encoding="utf-8")
+    touch(p)
+
+
+def break_and_fix():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    rewrite(p, t.replace("week_start:", "week_start: 2020-13-45\nx_week_start:", 1))
+    try:
+        build_site(site, out)
+        raise AssertionError("broken digest built")
+    except BuildError:
+        pass
+    rewrite(p, t)
+
+EDITS = [text_edit, heading_edit, title_edit, move_week, item_topic, digest_topics, citation_edit, delete, add,
+         rename, draft, slug, drop_item, lead_edit, summary, fm_decision, config, template, static, break_and_fix]
+WEIGHTS = [6, 3, 3, 3, 4, 2, 5, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1]
+
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def run(seed: int, steps: int, size: int) -> None:
+    global rng, site, out
+    rng = random.Random(seed)
+    root = OUT / f"fuzz-{seed}"
+    shutil.rmtree(root, ignore_errors=True)
+    site, out = root / "site", root / "out"
+    files = sorted((corpus(1000) / "content").rglob("*.md"))
+    start = rng.randrange(0, len(files) - size)
+    for f in files[start:start + size]:
+        folder = site / "content" / f.parent.name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(f, folder / f.name)
+    (site / "bulletin.toml").write_text('title = "Thử"\nper_page = 3\nitems_per_page = 4\n', encoding="utf-8")
+    (site / "templates").mkdir()
+    (site / "static").mkdir()
+    build_site(site, out)
+    log = []
+    for step in range(steps):
+        batch = rng.choices(EDITS, WEIGHTS, k=rng.choice([1, 1, 1, 2, 3]))
+        for edit in batch:
+            edit()
+        log.append([e.__name__ for e in batch])
+        try:
+            build_site(site, out)
+        except BuildError:
+            # the edits made the content invalid (two digests on one URL): a clean build must fail too
+            try:
+                build_site(site, root / "clean", state=False)
+            except BuildError:
+                for p in digests():
+                    if p.name.startswith("them-") or "slug: tin-rieng" in p.read_text(encoding="utf-8"):
+                        p.unlink()
+                build_site(site, out)
+            else:
+                raise SystemExit(f"seed {seed} step {step}: the incremental build failed, a clean one did not")
+        shutil.rmtree(root / "clean", ignore_errors=True)
+        build_site(site, root / "clean", state=False)
+        ours, expected = tree(out), tree(root / "clean")
+        different = sorted(k for k in ours.keys() | expected.keys() if ours.get(k) != expected.get(k))
+        if different:
+            raise SystemExit(f"seed {seed} step {step}: after {log[-3:]}, {len(different)} files differ "
+                             f"from a clean build, e.g. {different[:8]}")
+    shutil.rmtree(root)
+    print(f"seed {seed}: {steps} rebuilds equal to clean builds, {sum(map(len, log))} edits", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--digests", type=int, default=30)
+    parser.add_argument("--force-helpers", action="store_true")
+    args = parser.parse_args()
+    if args.force_helpers:
+        model_files.PARALLEL_MODEL_FILES = build_module.PARALLEL_OBJECTS = write.PARALLEL_STATS = 0
+        build_module.PARALLEL_RENDER_THRESHOLD = 0
+    for seed in args.seeds:
+        run(seed, args.steps, args.digests)
+
+
+if __name__ == "__main__":
+    main()
