@@ -34,8 +34,8 @@ GOLDEN = [
     "topics/index.html",
     "topics/dat-dai/index.html",
     "decisions/index.html",
-    "decisions/2020/ct-ttg-16-2020/index.html",
-    "decisions/2021/qd-ubnd-2610-2021/index.html",
+    "decisions/2020/ct-ttg-16-2020.html",
+    "decisions/2021/qd-ubnd-2610-2021.html",
     "404.html",
 ]
 MANIFEST = "files.txt"

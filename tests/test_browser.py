@@ -126,7 +126,7 @@ def walk(reader: Reader, home_url: str, shoot) -> None:
     cite = section.locator("a.cite").first
     assert cite.inner_text() == "số 2610/QĐ-UBND ngày 15/12/2020"
     reader.click(cite)
-    assert page.url.endswith("/decisions/2020/qd-ubnd-2610-2020/index.html")
+    assert page.url.endswith("/decisions/2020/qd-ubnd-2610-2020.html")
     assert reader.h1() == "Quyết định số 2610/QĐ-UBND"
     assert page.locator(".decision-title").inner_text().startswith("Phê duyệt phương án sử dụng đất")
     assert "Thứ Ba, ngày 15 tháng 12 năm 2020" in page.locator(".decision-meta").inner_text()

@@ -173,7 +173,7 @@ def test_a_one_digest_site_without_bulletin_toml_builds(tmp_path):
                                                        "## Mục\n\nKế hoạch số 199/KH-UBND.")})
     result = run_cli("build", "--source", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "site/decisions/2020/kh-ubnd-199-2020/index.html").is_file()
+    assert (tmp_path / "site/decisions/2020/kh-ubnd-199-2020.html").is_file()
 
 
 @pytest.mark.parametrize("entry", ["script", "module", "build.py"])

@@ -112,7 +112,7 @@ def test_the_key_is_lowercase_ascii_type_issuer_number_year(make_site, load):
     plan = decision(site, "ttr-sgddt-2896-2020")
     assert (plan.type, plan.issuer, plan.number, plan.year, plan.type_name) == (
         "TTr", "SGDĐT", "2896", 2020, "Tờ trình")
-    assert plan.url == "decisions/2020/ttr-sgddt-2896-2020/index.html"
+    assert plan.url == "decisions/2020/ttr-sgddt-2896-2020.html"
 
 
 def test_documents_whose_issuers_differ_only_by_diacritics_stay_apart(make_site, load):

@@ -141,7 +141,7 @@ def test_front_matter_decisions_of_a_digest_without_a_lead_link_to_an_existing_a
     })
     output = build(site)
     assert check_links(output) == []
-    assert (output / "decisions/2020/qd-ubnd-2700-2020/index.html").is_file()
+    assert (output / "decisions/2020/qd-ubnd-2700-2020.html").is_file()
 
 
 def test_a_digest_without_neighbours_has_no_empty_navigation(make_site, build):

@@ -72,7 +72,7 @@ def test_decisions_json_has_exactly_the_specified_keys_newest_first_undated_last
     assert by_key["qd-ubnd-2610-2020"] == {
         "key": "qd-ubnd-2610-2020", "type": "QĐ", "number": "2610", "issuer": "UBND", "year": 2020,
         "date": "2020-12-15", "title": "Phê duyệt phương án sử dụng đất tại xã Hòa Thắng, huyện Hữu Lũng",
-        "url": "decisions/2020/qd-ubnd-2610-2020/index.html",
+        "url": "decisions/2020/qd-ubnd-2610-2020.html",
         "mentions": [{"digest_url": "digests/2020/2020-w51/index.html",
                       "anchor": "phe-duyet-phuong-an-su-dung-dat-tai-xa-hoa-thang",
                       "text": "UBND tỉnh vừa phê duyệt (số 2610/QĐ-UBND ngày 15/12/2020) phương án sử dụng đất "
@@ -296,16 +296,16 @@ def _h1(output: Path, url: str) -> str:
 
 def test_decision_pages_name_the_document(small_site):
     _, output = small_site
-    assert _h1(output, "decisions/2020/qd-ubnd-2610-2020/index.html") == "Quyết định số 2610/QĐ-UBND"
-    assert _h1(output, "decisions/2021/cv-vpcp-kstt-6296-2021/index.html") == "Công văn số 6296/VPCP-KSTT"
-    assert _h1(output, "decisions/2021/qd-ubnd-5a-2021/index.html") == "Quyết định số 5a/QĐ-UBND"
+    assert _h1(output, "decisions/2020/qd-ubnd-2610-2020.html") == "Quyết định số 2610/QĐ-UBND"
+    assert _h1(output, "decisions/2021/cv-vpcp-kstt-6296-2021.html") == "Công văn số 6296/VPCP-KSTT"
+    assert _h1(output, "decisions/2021/qd-ubnd-5a-2021.html") == "Quyết định số 5a/QĐ-UBND"
 
 
 def test_decision_pages_keep_the_year_in_the_number(small_site):
     _, output = small_site
-    assert "15/2020/NĐ-CP" in _h1(output, "decisions/2020/nd-cp-15-2020/index.html")
+    assert "15/2020/NĐ-CP" in _h1(output, "decisions/2020/nd-cp-15-2020.html")
 
 
 def test_decision_pages_keep_the_party_form_of_the_symbol(small_site):
     _, output = small_site
-    assert "119-KH/TU" in _h1(output, "decisions/2020/kh-tu-119-2020/index.html")
+    assert "119-KH/TU" in _h1(output, "decisions/2020/kh-tu-119-2020.html")

@@ -53,10 +53,10 @@ def test_what_only_the_whole_archive_knows_may_differ_until_the_exact_build(site
     rel = "2021/2021-w01.md"
     edit(site / "content" / rel, "Tuần đầu năm 2021", "Tuần đầu tiên của năm 2021")
     html = Preview(site, site / "site", drafts=False).pages([rel])["digests/2021/2021-w01/index.html"]
-    assert b"decisions/2021/ct-ttg-16-2021/" in html
+    assert b"decisions/2021/ct-ttg-16-2021.html" in html
     build_site(site, site / "site")
     final = (site / "site" / "digests/2021/2021-w01/index.html").read_bytes()
-    assert b"decisions/2020/ct-ttg-16-2020/" in final and b"Tu\xe1\xba\xa7n \xc4\x91\xe1\xba\xa7u ti\xc3\xaan" in final
+    assert b"decisions/2020/ct-ttg-16-2020.html" in final and b"Tu\xe1\xba\xa7n \xc4\x91\xe1\xba\xa7u ti\xc3\xaan" in final
 
 
 def test_the_preview_has_the_archive_neighbours_as_previous_and_next(site):

@@ -227,7 +227,7 @@ def test_decision_number_finds_the_decision_and_the_item(page, sample, query):
     open_search(page, sample)
     search(page, query)
     decisions = decision_links(page)
-    assert decisions and decisions[0] == "../decisions/2020/qd-ubnd-2610-2020/index.html"
+    assert decisions and decisions[0] == "../decisions/2020/qd-ubnd-2610-2020.html"
     assert_target_exists(sample, decisions[0])
     items = item_links(page)
     assert items and items[0].startswith("../digests/2020/2020-w51/index.html#phe-duyet-phuong-an-su-dung-dat")
@@ -240,9 +240,9 @@ def test_decision_type_finds_its_decisions(page, sample, query):
     search(page, query)
     decisions = decision_links(page)
     # the type ranks above a title that merely mentions the words (2599/QĐ-UBND: "…chỉ tiêu kế hoạch…")
-    assert decisions[:2] == ["../decisions/2020/kh-ubnd-199-2020/index.html",
-                             "../decisions/2020/kh-ubnd-196-2020/index.html"]
-    assert set(decisions[2:]) <= {"../decisions/2020/qd-ubnd-2599-2020/index.html"}
+    assert decisions[:2] == ["../decisions/2020/kh-ubnd-199-2020.html",
+                             "../decisions/2020/kh-ubnd-196-2020.html"]
+    assert set(decisions[2:]) <= {"../decisions/2020/qd-ubnd-2599-2020.html"}
 
 
 def test_other_numbers_do_not_match_a_full_code(page, sample):
