@@ -16,8 +16,9 @@ def settle() -> None:
     """Move every object alive now to the collector's permanent generation, until the build ends.
 
     Without this, each full collection walks the whole model again: 13 full collections took
-    5 s of a 26 s one-digest rebuild at 10,000 digests, and freed nothing. Garbage still dies by reference counting;
-    only cycles made before a settle wait for the build's end (`collector_settled`)."""
+    5 s of a 26 s one-digest rebuild at 10,000 digests, and freed nothing. Garbage still dies
+    by reference counting; only cycles made before a settle wait for the build's end
+    (`collector_settled`)."""
     gc.freeze()
 
 
