@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_bench import OUT, REPO, corpus  # noqa: E402
 
-from bulletin import build as build_module, model_files, write  # noqa: E402
+from bulletin import build as build_module, model_files, render_pages, write  # noqa: E402
 from bulletin.build import build_site  # noqa: E402
 from bulletin.errors import BuildError  # noqa: E402
 
@@ -306,7 +306,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.force_helpers:
         model_files.PARALLEL_MODEL_FILES = build_module.PARALLEL_OBJECTS = write.PARALLEL_STATS = 0
-        build_module.PARALLEL_RENDER_THRESHOLD = 0
+        render_pages.PARALLEL_RENDER_THRESHOLD = 0
     for seed in args.seeds:
         run(seed, args.steps, args.digests)
 

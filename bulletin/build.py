@@ -9,10 +9,8 @@ only those pages are rendered again, and only changed bytes are written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import sys
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -28,19 +26,19 @@ from .feeds import atom_feed, sitemap_files
 from .index import build_index
 from .model import Site
 from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site_pages
-from .render import BUILTIN_TEMPLATES, Renderer
+from .inputs import environment_fingerprint, inputs_signature, outputs_look_present, static_files
+from .render import Renderer
+from .render_pages import PageRenderer, render_pages
 from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
 from .sources import load_sources, scan
 from .model_files import EarlyDocuments, EarlyPostings, from_model, make_model_files
 from .reuse import LastModelFiles
 from .state import BodyStore, BuildState, digest_of
-from .memory import collector_settled, release_free_memory, settle
-from .workers import run_beside, run_chunks
+from .memory import collector_settled, settle
+from .workers import run_beside
 from .write import OutputsPresent, OutputWriter, state_file
 
-BUILTIN_STATIC = Path(__file__).parent / "theme" / "static"
-PARALLEL_RENDER_THRESHOLD = 1500  # stale pages; below this one process is faster
 
 
 @dataclass
@@ -60,15 +58,6 @@ class BuildResult:
     def summary(self) -> str:
         return (f"{self.digests} digests: {self.written} files written, {self.unchanged} unchanged, "
                 f"{self.removed} removed, {self.pages} pages in {self.output} ({self.seconds:.2f} s)")
-
-
-@dataclass
-class _Rendered:
-    url: str
-    hash: str
-    fingerprint: str
-    deps: frozenset[str]
-    staged: bool
 
 
 def _site_objects(site: Site, years, types) -> Iterator[object]:
@@ -100,95 +89,6 @@ def _object_hashes(objects: list[object], workers: int) -> dict[str, str]:
     return dict(mine + theirs)
 
 
-class _PageRenderer:
-    """Renders pages, records what each read, stages the ones whose bytes changed."""
-
-    def __init__(self, renderer: Renderer, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]]):
-        self.renderer, self.writer, self.old_outputs = renderer, writer, old_outputs
-
-    def run(self, pages: list[tuple[Page, str]]) -> list[_Rendered]:
-        env = self.renderer.env
-        results = []
-        for page, fingerprint in pages:
-            env.recorder = set()
-            context = {**page.context, **page.late()} if page.late else page.context
-            try:
-                data = self.renderer.render(page.template, page.url, context).encode("utf-8")
-                recorded = env.recorded_keys()
-            finally:
-                env.recorder = None
-            digest = digest_of(data)
-            changed = self.old_outputs.get(page.url, ("",))[0] != digest
-            if changed:
-                self.writer.stage(page.url, data)
-            results.append(_Rendered(page.url, digest, fingerprint, recorded, changed))
-        return results
-
-
-CHUNK = 400  # pages a process claims at a time
-
-
-def _render_all(worker: _PageRenderer, jobs: list[tuple[Page, str]], workers: int, progress: bool
-                ) -> list[_Rendered]:
-    """Render the pages; with many, in this process and forked workers (see workers.py)."""
-    bar = _progress_bar(len(jobs), progress)
-    try:
-        if len(jobs) < PARALLEL_RENDER_THRESHOLD or workers < 2:
-            results = []
-            for start in range(0, len(jobs), CHUNK):
-                results.extend(worker.run(jobs[start:start + CHUNK]))
-                bar.update(min(CHUNK, len(jobs) - start))
-            return results
-        # The workers' collections then never touch (and so never copy) the pages of the model
-        # they share with this process.
-        settle()
-        release_free_memory()
-        results = run_chunks(lambda start, end: worker.run(jobs[start:end]), len(jobs), CHUNK, workers, bar.update)
-        worker.writer.staged.update(r.url for r in results if r.staged)
-        results.sort(key=lambda r: r.url)
-        return results
-    finally:
-        bar.close()
-
-
-def _static_files(source_dir: Path) -> Iterator[tuple[str, bytes]]:
-    """The theme's assets, then the site's static/ (which wins on a clash)."""
-    files: dict[str, Path] = {}
-    for root, prefix in ((BUILTIN_STATIC, urls.ASSETS), (source_dir / "static", "")):
-        if not root.is_dir():
-            continue
-        for folder, dirs, names in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(names):
-                if not name.startswith("."):
-                    path = Path(folder, name)
-                    files[prefix + path.relative_to(root).as_posix()] = path
-    for rel, path in sorted(files.items()):
-        yield rel, path.read_bytes()
-
-
-def _environment_fingerprint(config: SiteConfig, drafts: bool, search_enabled: bool) -> str:
-    """Everything outside the site that shapes every output: settings, UI strings, and the
-    generator's own code and assets (a new version must not reuse pickles of the old model)."""
-    catalogue = (Path(__file__).parent / "locales" / f"{config.language}.json").read_bytes()
-    text = f"{__version__}\0{config.fingerprint()}\0{drafts}\0{search_enabled}\0".encode() + catalogue
-    return hashlib.blake2b(text + code_fingerprint().encode(), digest_size=12).hexdigest()
-
-
-_CODE_FINGERPRINT: list[str] = []
-
-
-def code_fingerprint() -> str:
-    """A hash of the package's Python files and search assets, computed once per process."""
-    if not _CODE_FINGERPRINT:
-        package = Path(__file__).parent
-        digest = hashlib.blake2b(digest_size=12)
-        for path in sorted([*package.rglob("*.py"), *package.glob("search/assets/*")]):
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-        _CODE_FINGERPRINT.append(digest.hexdigest())
-    return _CODE_FINGERPRINT[0]
-
-
 def build_site(source_dir: Path, output: Path | None = None, drafts: bool = False,
                base_url: str | None = None, force: bool = False, clean: bool = False,
                state: bool = True, workers: int | None = None, progress: bool = False) -> BuildResult:
@@ -215,7 +115,7 @@ def build_site(source_dir: Path, output: Path | None = None, drafts: bool = Fals
 def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, drafts: bool,
            clean: bool, workers: int, progress: bool, started: float, helpers: ExitStack) -> BuildResult:
     search_enabled = True
-    env_fingerprint = _environment_fingerprint(config, drafts, search_enabled)
+    env_fingerprint = environment_fingerprint(config, drafts, search_enabled)
     writer.check_safe()
     interrupted = writer.recover()  # a commit left unfinished: the state no longer matches the output
     if clean or interrupted or db.meta("environment") != env_fingerprint:
@@ -224,8 +124,8 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         if rows := LastPostings.rows_file(db):
             rows.unlink(missing_ok=True)
     scanned = scan(source_dir / "content")
-    inputs = _inputs_signature(source_dir, scanned[0], env_fingerprint)
-    if inputs == db.meta("inputs") and not writer.journal.exists() and _outputs_look_present(writer.output, db):
+    inputs = inputs_signature(source_dir, scanned[0], env_fingerprint)
+    if inputs == db.meta("inputs") and not writer.journal.exists() and outputs_look_present(writer.output, db):
         count = int(db.meta("pages") or 0)
         return BuildResult(None, writer.output, count, 0, count, 0, time.perf_counter() - started, scanned[1],
                            digests=int(db.meta("digests") or 0))
@@ -299,7 +199,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     clock.lap("plan")
     settle()
     try:
-        rendered = _render_all(_PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
+        rendered = render_pages(PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
         jobs.clear()  # the pages and their contexts: not needed by what follows, which is memory-hungry
         clock.lap("render")
         settle()
@@ -357,28 +257,6 @@ class _Clock:
         self._last = now
 
 
-def _inputs_signature(source_dir: Path, content_files, env_fingerprint: str) -> str:
-    """Names, sizes and times of every input: equal to the last build's means nothing to do."""
-    digest = hashlib.blake2b(env_fingerprint.encode(), digest_size=16)
-    for _, rel, stat in content_files:
-        digest.update(f"c\0{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    for kind, root in (("t", source_dir / "templates"), ("s", source_dir / "static"),
-                       ("T", BUILTIN_TEMPLATES), ("S", BUILTIN_STATIC)):
-        for folder, dirs, names in os.walk(root):
-            dirs.sort()
-            for name in sorted(names):
-                stat = os.stat(os.path.join(folder, name))
-                digest.update(f"{kind}\0{folder}/{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
-def _outputs_look_present(output: Path, db: BuildState) -> bool:
-    """For the no-op path, which must not walk the whole output: the folder and a sample of files."""
-    if not output.is_dir():
-        return False
-    return all((output / path).is_file() for path in db.sample_outputs(64))
-
-
 def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:
     """Digest HTML is read back when its page renders; the model keeps items, not bodies."""
     if db.path is None:
@@ -396,24 +274,7 @@ def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: li
     yield urls.FEED, atom_feed(site, config)
     if config.base_url:
         yield from sitemap_files([u for u in page_urls if u.endswith(".html")], config.base_url)
-    yield from _static_files(source_dir)
-
-
-class _NoBar:
-    def update(self, _: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, enabled: bool):
-    """A progress bar for long builds, only when attached to a terminal."""
-    if not enabled or total < 2000 or not sys.stderr.isatty():
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="rendering", unit="page", leave=False, file=sys.stderr)
+    yield from static_files(source_dir)
 
 
 def load_site(source_dir: Path, drafts: bool = False, base_url: str | None = None

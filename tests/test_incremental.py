@@ -236,12 +236,12 @@ def test_a_topic_gaining_an_item_remakes_the_pages_that_list_or_count_its_member
                                                                                          monkeypatch):
     """A page showing a topic's name does not depend on the topic's items (deps.MEMBERSHIPS):
     a new digest does not make every page linking to its topics again. A page counting them does."""
-    import bulletin.build as build_module
+    from bulletin.render_pages import PageRenderer
 
     site, output = built
     rendered: list[str] = []
-    real = build_module._PageRenderer.run
-    monkeypatch.setattr(build_module._PageRenderer, "run",
+    real = PageRenderer.run
+    monkeypatch.setattr(PageRenderer, "run",
                         lambda self, pages: rendered.extend(p.url for p, _ in pages) or real(self, pages))
     week = WEEKS[4]  # the newest: its neighbour is the digest of 2021-w01
     (site / "content" / "2021" / "2021-w02.md").write_text(digest_text(week, place="Bắc Việt"), encoding="utf-8")
@@ -412,12 +412,12 @@ def test_a_search_shard_edited_by_hand_is_not_reused(built, monkeypatch, tmp_pat
 
 
 def test_a_new_generator_version_renders_everything_and_rewrites_only_changed_files(built, monkeypatch):
-    from bulletin import build
+    from bulletin import inputs
 
     site, output = built
     page = output / "index.html"
     before = page.stat().st_mtime_ns
-    monkeypatch.setattr(build, "code_fingerprint", lambda: "the next version")
+    monkeypatch.setattr(inputs, "code_fingerprint", lambda: "the next version")
     result = build_site(site, output)
     rendered, written, changed = result.site is not None, result.written, result.changed
     assert rendered and (written, changed) == (0, [])  # all rendered again, to the same bytes

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bulletin import build as build_module, model_files, write
+from bulletin import build as build_module, model_files, render_pages, write
 from bulletin.build import build_site
 from bulletin.errors import BuildError, ContentError
 from bulletin.workers import WorkerDied, run_beside, run_chunks
@@ -54,8 +54,8 @@ def test_a_worker_that_dies_is_reported():
 
 def test_parallel_rendering_makes_the_same_site(sample_site, tmp_path, monkeypatch):
     source, serial_output = sample_site
-    monkeypatch.setattr(build_module, "PARALLEL_RENDER_THRESHOLD", 0)
-    monkeypatch.setattr(build_module, "CHUNK", 3)
+    monkeypatch.setattr(render_pages, "PARALLEL_RENDER_THRESHOLD", 0)
+    monkeypatch.setattr(render_pages, "CHUNK", 3)
     result = build_site(source, tmp_path / "parallel", state=False, workers=2)
     assert result.written > 0
     assert tree(tmp_path / "parallel") == tree(serial_output)
