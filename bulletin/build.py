@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Iterator
 
 from . import __version__, urls
+from .carried_hashes import CarriedHashes
 from .config import SiteConfig, load_config
-from .deps import object_hashes, identity, templates_fingerprint
+from .deps import object_hashes
 from .errors import BuildError, UsageError
 from .feeds import atom_feed, sitemap_files
 from .index import build_index
 from .model import Site
-from .pages import CHROME, TEMPLATES, Page, decision_types, decision_years, site_pages
+from .pages import TEMPLATES, decision_types, decision_years, site_pages
+from .plan import META as PLAN_META, plan_pages
 from .inputs import environment_fingerprint, inputs_signature, outputs_look_present, static_files
 from .render import Renderer
 from .render_pages import PageRenderer, render_pages
@@ -76,17 +78,29 @@ def _site_objects(site: Site, years, types) -> Iterator[object]:
 PARALLEL_OBJECTS = 40_000  # below this, forking a helper to hash half of them costs more than it saves
 
 
-def _object_hashes(objects: list[object], workers: int) -> dict[str, str]:
-    """Key → hash of every model object and its memberships (deps.py); on a big site half of
-    them in a forked helper (141,000 objects at 10,000 digests)."""
+def _object_hashes(objects: list[object], workers: int, carried: CarriedHashes | None = None
+                   ) -> dict[str, str]:
+    """Key → hash of every model object and its memberships (deps.py), carrying over the own
+    hashes no edit can have changed; on a big site half of the others in a forked helper
+    (141,000 objects at 10,000 digests)."""
     def hashes(part: list[object]) -> list[tuple[str, str]]:
         return [pair for o in part for pair in object_hashes(o)]
 
+    carried_pairs: list[tuple[str, str]] = []
+    if carried is not None:
+        fresh = []
+        for o in objects:
+            own = carried.own_hash(o)
+            if own is None:
+                fresh.append(o)
+            else:
+                carried_pairs.extend(object_hashes(o, own))
+        objects = fresh
     if workers < 2 or len(objects) < PARALLEL_OBJECTS:
-        return dict(hashes(objects))
+        return dict(carried_pairs + hashes(objects))
     half = len(objects) // 2
     theirs, mine = run_beside(lambda: hashes(objects[half:]), lambda: hashes(objects[:half]))
-    return dict(mine + theirs)
+    return dict(carried_pairs + mine + theirs)
 
 
 def build_site(source_dir: Path, output: Path | None = None, drafts: bool = False,
@@ -152,8 +166,9 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
 
         years = decision_years(site)
         types = decision_types(years)
-        objects = _object_hashes(list(_site_objects(site, years, types)), workers)
         old_objects = db.object_hashes()
+        carried = CarriedHashes.of(loaded, db, old_objects)
+        objects = _object_hashes(list(_site_objects(site, years, types)), workers, carried)
         changed_objects = {k for k, h in objects.items() if old_objects.get(k) != h}
         changed_objects |= old_objects.keys() - objects.keys()
     finally:
@@ -175,26 +190,10 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         early_documents = helpers.enter_context(EarlyDocuments(site, config, old_outputs, last_model_files))
     clock.lap("index")
 
-    template_cache: dict[str, str] = {}
-    chrome_fingerprint = [templates_fingerprint(renderer.env, name, template_cache) for name in CHROME]
-    jobs: list[tuple[Page, str]] = []
-    produced: dict[str, tuple[str, str]] = {}
-    unchanged_pages: set[str] = set()
-    page_count = 0
-    prefixes: dict[str, str] = {}  # per template: its files and the chrome's
-    for page in site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html):
-        page_count += 1
-        prefix = prefixes.get(page.template)
-        if prefix is None:
-            prefix = prefixes[page.template] = repr((chrome_fingerprint, page.template, templates_fingerprint(
-                renderer.env, page.template, template_cache)))
-        fingerprint = digest_of(f"{prefix}{identity(page.context)!r}".encode())
-        old = old_outputs.get(page.url)
-        if old is None or old[1] != fingerprint or page.url in reading_changed:
-            jobs.append((page, fingerprint))
-        else:
-            produced[page.url] = old
-            unchanged_pages.add(page.url)
+    plan = plan_pages(site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
+                      renderer.env, old_outputs, reading_changed, db.meta(PLAN_META))
+    jobs, produced = plan.jobs, plan.kept
+    unchanged_pages = set(produced)
     writer.open(set(recorded))
     clock.lap("plan")
     settle()
@@ -233,7 +232,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
             outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs, "model": model_signature,
-                  "pages": str(len(produced)), "digests": str(len(site.digests)),
+                  "pages": str(len(produced)), "digests": str(len(site.digests)), PLAN_META: json.dumps(plan.templates),
                   **({LastPostings.META: postings.made} if postings.made else {}),
                   **({LastModelFiles.META: json.dumps(last_model_files.made_lists)} if model_files else {})})
     if loaded.changed or loaded.removed:
@@ -241,7 +240,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     writer.finish()
     clock.lap("state")
     written = len(writer.staged)
-    return BuildResult(site, writer.output, page_count, written, len(produced) - written, len(removed),
+    return BuildResult(site, writer.output, plan.pages, written, len(produced) - written, len(removed),
                        time.perf_counter() - started, loaded.warnings, digests=len(site.digests),
                        timings=clock.laps, changed=sorted(writer.staged | removed))
 

@@ -128,11 +128,12 @@ def object_hash(value: object) -> str:
     return _hash(_fields(value))
 
 
-def object_hashes(value: object) -> list[tuple[str, str]]:
-    """(key, hash) of an object and of each of its memberships."""
+def object_hashes(value: object, own: str | None = None) -> list[tuple[str, str]]:
+    """(key, hash) of an object and of each of its memberships; `own` is the object's own
+    hash when it is known already (carried_hashes.py)."""
     key = KEYS[type(value)](value)
-    return [(key, _hash(_fields(value))), *((f"{key}/{name}", _hash(fields))
-                                             for name, fields in _members(value).items())]
+    return [(key, own or _hash(_fields(value))), *((f"{key}/{name}", _hash(fields))
+                                                    for name, fields in _members(value).items())]
 
 
 # What tells a page's context objects apart: their keys, except that an item's key is its
@@ -142,9 +143,13 @@ IDENTITIES: dict[type, Callable[[object], str]] = {**KEYS, Item: lambda i: f"d:{
 
 def identity(value: object) -> object:
     """What a page's context *is*, cheaply: objects by key, lists by their members' keys."""
-    maker = IDENTITIES.get(type(value))
+    cls = type(value)
+    maker = IDENTITIES.get(cls)
     if maker:
         return maker(value)
+    if cls is dict and len(value) == 1:  # most pages: one object (a digest, a decision)
+        for key, member in value.items():
+            return ((key, identity(member)),)
     if isinstance(value, (list, tuple)):
         if value and (maker := IDENTITIES.get(type(value[0]))) and all(type(v) is type(value[0]) for v in value):
             return tuple(map(maker, value))  # a page's digests, items or decisions

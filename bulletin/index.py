@@ -25,8 +25,19 @@ from .topic_rules import TopicRules
 Identity = tuple[str, str, str]  # (type, issuer, number)
 
 
-def decision_key(type_: str, issuer: str, number: str, year: int) -> str:
-    return f"{slugify(type_)}-{slugify(issuer)}-{slugify(number)}-{year}"
+def key_base(type_: str, issuer: str, number: str) -> str:
+    """A decision key without its year (or a collision suffix): documents sharing it may share a key."""
+    return f"{slugify(type_)}-{slugify(issuer)}-{slugify(number)}"
+
+
+def cited_identities(source: DigestSource, body: ParsedBody) -> set[Identity]:
+    """Every document a digest cites, in its text or its front-matter `decisions:`, by identity."""
+    cited = {(c.type, c.issuer, c.number) for c in _all_citations(body)}
+    for ref in source.decision_refs:
+        parsed = parse_ref(ref.ref)
+        if parsed is not None:
+            cited.add((parsed.type, parsed.issuer, parsed.number))
+    return cited
 
 
 class _YearResolver:
@@ -165,7 +176,8 @@ def _assign_keys(decisions) -> None:
     the plain key, the others get a short stable suffix from their exact issuer."""
     by_key: dict[str, list[Decision]] = defaultdict(list)
     for decision in decisions:
-        by_key[decision_key(decision.type, decision.issuer, decision.number, decision.year)].append(decision)
+        decision.key_base = key_base(decision.type, decision.issuer, decision.number)
+        by_key[f"{decision.key_base}-{decision.year}"].append(decision)
     for key, group in by_key.items():
         group.sort(key=lambda d: (d.type, d.issuer, d.number))
         for position, decision in enumerate(group):

@@ -112,6 +112,7 @@ class Decision:
     url: str
     label: str  # as the newest digest citing it writes it: "2610/QĐ-UBND", "15/2020/NĐ-CP", "119-KH/TU"
     mentions: list["Mention"] = field(default_factory=list)  # newest first
+    key_base: str = ""  # the key without year or suffix, shared by documents whose keys could collide
 
     @property
     def code(self) -> str:

@@ -43,6 +43,7 @@ class Page:
     template: str
     context: dict
     late: Callable[[], dict] | None = None  # context computed only when the page is rendered
+    keyed: bool = False  # the context is one object whose key the URL names (see plan.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +167,7 @@ def site_pages(site: Site, per_page: int, items_per_page: int, years: list[Decis
     for digests, pagination in paginate(site.digests, per_page, urls.HOME):
         yield Page(pagination.url, "home.html", {"digests": digests, "pagination": pagination})
     for digest in site.digests:
-        yield Page(digest.url, "digest.html", {"digest": digest}, late=_digest_body(digest, body_html))
+        yield Page(digest.url, "digest.html", {"digest": digest}, late=_digest_body(digest, body_html), keyed=True)
     yield Page(urls.ARCHIVE, "archive.html", {"years": site.years})
     for year in site.years:
         yield Page(year.url, "archive_year.html", {"year": year})
@@ -185,6 +186,6 @@ def site_pages(site: Site, per_page: int, items_per_page: int, years: list[Decis
                 yield Page(pagination.url, "decisions_type.html",
                            {"year": year, "type": entry, "decisions": decisions, "pagination": pagination})
     for decision in site.decisions:
-        yield Page(decision.url, "decision.html", {"decision": decision})
+        yield Page(decision.url, "decision.html", {"decision": decision}, keyed=True)
     yield Page(urls.NOT_FOUND, "404.html", {})
     yield Page(urls.SEARCH, "search.html", {})

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import SiteConfig
@@ -37,6 +37,8 @@ class LoadedSources:
     removed: set[str]
     parsed: dict[str, bytes]  # body key -> pickled body, parsed in this build
     changed: int  # files read again
+    reread: set[str] = field(default_factory=set)  # their names
+    previous: list[DigestSource] = field(default_factory=list)  # what the last build read of them and of removed files
 
 
 def body_key(body: str, unsafe_html: bool) -> str:
@@ -104,7 +106,10 @@ def load_sources(content_dir: Path, config: SiteConfig, drafts: bool, state: Bui
     digests = [entries[rel] for _, rel, _ in files if rel in entries and (drafts or not entries[rel].draft)]
     errors.extend(url_collisions(digests))
     bodies = _bodies(digests, parsed, state, content_dir, config) if not errors else []
-    return LoadedSources(digests, bodies, errors, warnings, records, set(cached) - set(records), parsed, len(jobs))
+    removed = set(cached) - set(records)
+    reread = {rel for _, rel in jobs}
+    previous = [pickle.loads(cached[rel][3]) for rel in sorted(reread | removed) if rel in cached]
+    return LoadedSources(digests, bodies, errors, warnings, records, removed, parsed, len(jobs), reread, previous)
 
 
 def _bodies(digests: list[DigestSource], parsed: dict[str, bytes], state: BuildState, content_dir: Path,

@@ -7,14 +7,18 @@ import os
 from datetime import date, timedelta
 import random
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulletin.build import build_site
+from bulletin.build import _site_objects, build_site, load_site
+from bulletin.deps import object_hashes
+from bulletin.pages import decision_types, decision_years
 from bulletin.search.index import documents
+from bulletin.write import state_file
 
 DIGEST = """---
 title: "Bản tin tuần {week} năm {year}"
@@ -78,6 +82,24 @@ def assert_same_as_clean(source: Path, incremental_output: Path, tmp: Path) -> N
     different = [name for name in expected if ours[name] != expected[name]]
     assert not different, f"incremental output differs from a clean build in {different[:5]}"
     shutil.rmtree(clean)
+    assert stored_hashes(source, incremental_output) == fresh_hashes(source), \
+        "the build state keeps object hashes (carried_hashes.py) that differ from the model's"
+
+
+def stored_hashes(source: Path, output: Path) -> dict[str, str]:
+    """The object hashes the build state holds: what the next build compares with."""
+    db = sqlite3.connect(state_file(source, output))
+    try:
+        return dict(db.execute("SELECT key, hash FROM objects"))
+    finally:
+        db.close()
+
+
+def fresh_hashes(source: Path) -> dict[str, str]:
+    """Every object of the model hashed anew, as a first build does."""
+    _, site, _ = load_site(source)
+    years = decision_years(site)
+    return {key: value for o in _site_objects(site, years, decision_types(years)) for key, value in object_hashes(o)}
 
 
 def _touch_later(path: Path) -> None:
@@ -560,3 +582,56 @@ def test_what_a_page_read_is_recorded_down_to_the_membership(built):
     env.from_string("{{ d|week_range }}").render(d=digest)
     assert env.recorded_keys() == {f"d:{digest.url}"}
     env.recorder = None
+
+
+def test_a_document_taking_a_key_moves_the_unchanged_digests_citing_its_namesake(built, tmp_path, monkeypatch):
+    """Keys are slugs: "40-TB/TU" and "40-TB/TƯ" share one, and the first issuer in code-point
+    order keeps it plain (index._assign_keys). A new digest citing 40-TB/TU takes the plain key
+    from 40-TB/TƯ, so an unchanged digest citing 40-TB/TƯ now links elsewhere and has another hash:
+    the carried hashes must not keep its old one. And what no edit reached is not hashed again."""
+    from bulletin import build as build_module
+
+    site, output = built
+    path = site / "content" / "2020" / "2020-w50.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nTheo Thông báo số 40-TB/TƯ của Trung ương.\n",
+                    encoding="utf-8")
+    build_site(site, output)
+    assert_same_as_clean(site, output, tmp_path / "clean")
+    hashed: list[str] = []
+    real = build_module.object_hashes
+
+    def counting(value, own=None):
+        if own is None:
+            hashed.append(type(value).__name__)
+        return real(value, own)
+
+    monkeypatch.setattr(build_module, "object_hashes", counting)
+    (site / "content" / "2021" / "2021-w02.md").write_text(
+        '---\ntitle: "Bản tin tuần 2"\nweek_start: 2021-01-11\nweek_end: 2021-01-17\n---\n\n'
+        "## Kết luận của Tỉnh ủy\n\nThực hiện Thông báo số 40-TB/TU của Tỉnh ủy.\n", encoding="utf-8")
+    build_site(site, output)
+    # the new digest and the one citing the namesake; the two documents sharing the key base
+    assert (hashed.count("Digest"), hashed.count("Decision")) == (2, 2), hashed
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_pages_named_by_their_object_keep_their_fingerprints_until_a_template_changes(built, tmp_path, monkeypatch):
+    """Digest and decision pages (`Page.keyed`) reuse last build's fingerprints while their
+    template files are the same (plan.py); a template edit makes every one of them anew."""
+    from bulletin import plan
+
+    site, output = built
+    contexts: list[dict] = []
+    real = plan.identity
+    monkeypatch.setattr(plan, "identity", lambda context: contexts.append(context) or real(context))
+    edit_text(site, random.Random(1))
+    result = build_site(site, output)
+    assert contexts and not any("digest" in c and len(c) == 1 or "decision" in c for c in contexts), contexts
+    assert_same_as_clean(site, output, tmp_path / "clean")
+    contexts.clear()
+    (site / "templates" / "decision.html").write_text(SITE_TEMPLATES[0][1], encoding="utf-8")
+    result = build_site(site, output)
+    decisions = [c["decision"] for c in contexts if "decision" in c]
+    assert len(decisions) == len(result.site.decisions) and "decisions/2020/qd-ubnd-2610-2020.html" in result.changed
+    assert not any("digest" in c and len(c) == 1 for c in contexts)  # digest.html is as it was
+    assert_same_as_clean(site, output, tmp_path / "clean")
