@@ -23,8 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_bench import OUT, REPO, corpus  # noqa: E402
 
 from bulletin import build as build_module, model_files, render_pages, write  # noqa: E402
-from bulletin.build import build_site  # noqa: E402
+from bulletin.build import build_site, fresh_object_hashes, load_site  # noqa: E402
 from bulletin.errors import BuildError  # noqa: E402
+from bulletin.state import BuildState  # noqa: E402
+from bulletin.write import state_file  # noqa: E402
 
 rng: random.Random
 site: Path
@@ -293,6 +295,12 @@ def run(seed: int, steps: int, size: int) -> None:
         if different:
             raise SystemExit(f"seed {seed} step {step}: after {log[-3:]}, {len(different)} files differ "
                              f"from a clean build, e.g. {different[:8]}")
+        state = BuildState(state_file(site, out))
+        stored = state.object_hashes()
+        state.close()
+        if stored != fresh_object_hashes(load_site(site)[1]):
+            raise SystemExit(f"seed {seed} step {step}: after {log[-3:]}, the build state keeps object hashes "
+                             "that differ from the model's")
     shutil.rmtree(root)
     print(f"seed {seed}: {steps} rebuilds equal to clean builds, {sum(map(len, log))} edits", flush=True)
 

@@ -245,6 +245,13 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
                        timings=clock.laps, changed=sorted(writer.staged | removed))
 
 
+def fresh_object_hashes(site: Site) -> dict[str, str]:
+    """Every object of a model hashed anew, as a first build does: what the carried hashes
+    (carried_hashes.py) of an incremental build must equal (tests, bench/fuzz_exactness.py)."""
+    years = decision_years(site)
+    return _object_hashes(list(_site_objects(site, years, decision_types(years))), 1)
+
+
 class _Clock:
     def __init__(self) -> None:
         self.laps: dict[str, float] = {}
