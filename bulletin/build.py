@@ -160,14 +160,14 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         settle()
         old_outputs = present.result()
         postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
+        old_objects = db.object_hashes()
+        carried = CarriedHashes.of(loaded, db, old_objects)
         early = None
         if (loaded.changed or loaded.removed) and EarlyPostings.worth_it(site, old_outputs, workers, postings):
-            early = helpers.enter_context(EarlyPostings(site, config, old_outputs, postings))
+            early = helpers.enter_context(EarlyPostings(site, config, old_outputs, postings, carried))
 
         years = decision_years(site)
         types = decision_types(years)
-        old_objects = db.object_hashes()
-        carried = CarriedHashes.of(loaded, db, old_objects)
         objects = _object_hashes(list(_site_objects(site, years, types)), workers, carried)
         changed_objects = {k for k, h in objects.items() if old_objects.get(k) != h}
         changed_objects |= old_objects.keys() - objects.keys()
@@ -206,7 +206,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         # the pool is gone: making them alongside the page workers was measured slower, as every
         # page of the shared model written while the workers live is copied.
         model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files,
-                                        early, early_documents)
+                                        carried, early, early_documents)
                        if remake_model_files else [])
         clock.lap("data and search")
         deps = {r.url: r.deps for r in rendered}

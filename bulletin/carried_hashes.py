@@ -19,6 +19,7 @@ build's hashes, or the parsed bodies of the files it read, nothing is carried.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from .index import Identity, cited_identities, key_base
 from .model import Decision, Digest
@@ -57,3 +58,8 @@ class CarriedHashes:
                 return None
             return self.old.get("d:" + value.url)
         return None
+
+
+def unchanged_objects(carried: CarriedHashes | None) -> Callable[[object], bool] | None:
+    """Whether an object's own fields are last build's (for the search index's document hashes)."""
+    return None if carried is None else (lambda value: carried.own_hash(value) is not None)

@@ -8,6 +8,7 @@ from itertools import chain
 from typing import Iterable, Iterator
 
 from . import urls
+from .carried_hashes import CarriedHashes, unchanged_objects
 from .config import SiteConfig
 from .data import data_files
 from .model import Site
@@ -69,9 +70,9 @@ class EarlyPostings(_Early):
     a one-digest rebuild spends about 3 s on postings."""
 
     def __init__(self, site: Site, config: SiteConfig, old_outputs: dict[str, tuple[str, str]],
-                 postings: LastPostings):
+                 postings: LastPostings, carried: CarriedHashes | None):
         def make() -> tuple[list, dict, str | None]:
-            index = SearchIndex(site, config, 1, postings)
+            index = SearchIndex(site, config, 1, postings, unchanged=unchanged_objects(carried))
             compared = list(_compare(_whole(index.postings()), old_outputs))
             return compared, index.postings_sections, postings.made
 
@@ -111,8 +112,9 @@ class EarlyDocuments(_Early):
 
 
 def make_model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_outputs: dict[str, tuple[str, str]],
-                     workers: int, postings: LastPostings, last: LastModelFiles, early: EarlyPostings | None = None,
-                     early_documents: EarlyDocuments | None = None) -> list[tuple[str, str, bool, str]]:
+                     workers: int, postings: LastPostings, last: LastModelFiles, carried: CarriedHashes | None,
+                     early: EarlyPostings | None = None, early_documents: EarlyDocuments | None = None
+                     ) -> list[tuple[str, str, bool, str]]:
     """The data files and the search index, functions of the model alone: (path, hash, staged?,
     signature) of each; staged if its bytes changed. A search document chunk or a data file
     element made from the same objects as last build's is not made again (reuse.py).
@@ -120,7 +122,7 @@ def make_model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_o
     With `early`, a helper is making the postings already, and with `early_documents` another
     the rest; on a big site's rebuild a postings helper is started now otherwise (see
     `EarlyPostings`), while this process makes the data files and the search documents."""
-    index = SearchIndex(site, config, workers, postings, last)
+    index = SearchIndex(site, config, workers, postings, last, unchanged_objects(carried))
 
     def stage(compared: Iterable[tuple[str, str, bytes | None, str]]) -> list[tuple[str, str, bool, str]]:
         results = []
@@ -134,7 +136,7 @@ def make_model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_o
         return _compare(files, old_outputs)
 
     if early is None and EarlyPostings.worth_it(site, old_outputs, workers, postings):
-        early = EarlyPostings(site, config, old_outputs, postings)  # late, but still beside the data files
+        early = EarlyPostings(site, config, old_outputs, postings, carried)  # late, but beside the data files
     if early is not None:
         with early:
             results = stage(early_documents.result(index) if early_documents else

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .search.index import FOLDER as SEARCH_FOLDER
-from .search.tokens import Forward
+from .search.index import FOLDER as SEARCH_FOLDER, FORMAT as SEARCH_FORMAT
+from .search.tokens import DocumentHashes, Forward
 from .state import BuildState, digest_of
 
 
@@ -54,6 +54,14 @@ class LastPostings:
 
     def forward(self) -> Forward | None:
         return Forward.load(self.rows, self.stamp) if self.rows else None
+
+    def document_hashes(self) -> DocumentHashes | None:
+        """From the rows file, if the last committed build made it: a build that failed after
+        saving its rows (see `keep_forward`) may have hashed texts the content no longer has."""
+        hashes = Forward.load_hashes(self.rows, self.stamp) if self.rows else None
+        if hashes is None or hashes.signature(SEARCH_FORMAT) != self.saved.get("signature"):
+            return None
+        return hashes
 
     def keep_forward(self, forward: Forward) -> None:
         # Saved at once, not with the state: rows are matched to documents by their texts'

@@ -631,3 +631,31 @@ def test_pages_named_by_their_object_keep_their_fingerprints_until_a_template_ch
     assert len(decisions) == len(result.site.decisions) and "decisions/2020/qd-ubnd-2610-2020.html" in result.changed
     assert not any("digest" in c and len(c) == 1 for c in contexts)  # digest.html is as it was
     assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_rows_saved_by_a_build_that_then_failed_lend_no_document_hashes(built, tmp_path):
+    """A build saves its search rows before it commits (search_state.keep_forward). When it then
+    fails, the next build must not take document hashes from those rows: here they hash the
+    label that an edit, reverted since, gave a document ("15/2020/NĐ-CP" for "15/NĐ-CP"), and
+    an unchanged digest's item shows that label. (Dropping the check made this test fail.)"""
+    from bulletin import urls
+    from bulletin.errors import UsageError
+
+    site, output = built
+    oldest, newest = site / "content" / "2020" / "2020-w50.md", site / "content" / "2021" / "2021-w01.md"
+    oldest.write_text(digest_text(WEEKS[0], body_extra="Theo Nghị định số 15/NĐ-CP."), encoding="utf-8")
+    original = ('---\ntitle: "Bản tin tuần 1"\nweek_start: 2021-01-04\nweek_end: 2021-01-10\n---\n\n'
+                "## Phiên họp thường kỳ\n\nUBND tỉnh họp thường kỳ tháng 12.\n")  # cites nothing
+    newest.write_text(original, encoding="utf-8")
+    build_site(site, output)
+    newest.write_text(original.replace("thường kỳ\n", 'thường kỳ {topics="Giáo dục"}\n').replace(
+        "tháng 12.", "tháng 12 theo Nghị định số 15/2020/NĐ-CP."), encoding="utf-8")  # the same documents
+    foreign = output / urls.topic("giao-duc")  # the new topic's page would replace a publisher's file
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("not ours", encoding="utf-8")
+    with pytest.raises(UsageError):
+        build_site(site, output)
+    foreign.unlink()
+    newest.write_text(original.replace("tháng 12", "tháng 11"), encoding="utf-8")  # reverted, and a new text
+    build_site(site, output)
+    assert_same_as_clean(site, output, tmp_path / "clean")

@@ -14,14 +14,15 @@ from bulletin.search.tokens import DocumentHashes, Forward, tokenise
 WORDS = ["đất", "Đất", "đai", "nông", "thôn", "mới", "2610", "QĐ", "giao", "xã"]
 
 
-def item(words: list[str], heading: int) -> SimpleNamespace:
-    return SimpleNamespace(heading=" ".join(words[:heading]), text=" ".join(words[heading:]), decisions=[])
+def item(words: list[str], heading: int, digest: str = "d") -> SimpleNamespace:
+    return SimpleNamespace(heading=" ".join(words[:heading]), text=" ".join(words[heading:]), decisions=[],
+                           digest=SimpleNamespace(url=digest), position=0)
 
 
 def decision(number: int, title: str) -> SimpleNamespace:
     return SimpleNamespace(label=f"{number}/QĐ-UBND", code=f"{number}/QĐ-UBND", number=str(number), year=2020,
                            type="QĐ", issuer="UBND", type_name="Quyết định", title=title,
-                           date=date(2020, 12, 1 + number % 28))
+                           date=date(2020, 12, 1 + number % 28), key=f"qd-ubnd-{number}-2020")
 
 
 items_ = st.lists(st.builds(item, st.lists(st.sampled_from(WORDS), max_size=6), st.integers(0, 3)), max_size=12)
@@ -111,3 +112,28 @@ def test_touched_keys_are_the_keys_whose_lists_changed_when_no_document_moved(ol
         new = _lists(postings)[0]
         assert postings.touched is not None
         assert postings.touched == {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(items_, decisions_, st.data())
+def test_carried_document_hashes_equal_hashing_every_document(old_items, old_decisions, data):
+    """The same documents under the same ids, some edited: taking last build's hash of every
+    document reported unchanged gives the hashes of hashing them all (tokens.DocumentHashes)."""
+    for n, old in enumerate(old_items):
+        old.digest = SimpleNamespace(url=f"d{n}")
+    previous = DocumentHashes.of(old_items, old_decisions)
+    items, decisions = [copy(i) for i in old_items], [copy(x) for x in old_decisions]
+    edited_items = data.draw(st.sets(st.sampled_from(range(len(items))))) if items else set()
+    edited_decisions = data.draw(st.sets(st.sampled_from(range(len(decisions))))) if decisions else set()
+    for n in edited_items:
+        items[n].text += " mới"
+        items[n].digest = SimpleNamespace(url=items[n].digest.url)  # an edited digest: its own object
+    for n in edited_decisions:
+        decisions[n].title += " mới"
+    edited = {id(items[n].digest) for n in edited_items} | {id(decisions[n]) for n in edited_decisions}
+    carried = DocumentHashes.carried(items, decisions, previous, lambda value: id(value) not in edited)
+    assert carried == DocumentHashes.of(items, decisions)
+    if items:  # another document under an id: every document is hashed again
+        moved = [item(["giao"], 0, "elsewhere"), *items[1:]]
+        assert DocumentHashes.carried(moved, decisions, previous, lambda value: True) == DocumentHashes.of(
+            moved, decisions)

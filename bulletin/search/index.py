@@ -45,7 +45,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 from ..citations import TYPE_NAMES
 from ..i18n import Messages
@@ -116,6 +116,9 @@ class PostingsStore(Protocol):
     def forward(self) -> Forward | None:
         """The last build's postings rows (tokens.py), if kept."""
 
+    def document_hashes(self) -> DocumentHashes | None:
+        """The last committed build's document hashes, if its rows are the ones kept."""
+
     def keep_forward(self, forward: Forward) -> None:
         """This build's postings rows, for the next one."""
 
@@ -153,8 +156,9 @@ class SearchIndex:
     make them in two processes), then the manifest, which lists both."""
 
     def __init__(self, site: Site, config=None, workers: int = 1, store: PostingsStore | None = None,
-                 last: LastModelFiles | None = None):
+                 last: LastModelFiles | None = None, unchanged: Callable[[object], bool] | None = None):
         self.site, self.workers, self.store, self.last = site, workers, store, last
+        self.unchanged = unchanged  # whether a model object's own fields are last build's
         self.messages = Messages(getattr(config, "language", "vi"))
         self.items, self.decisions = documents(site)
         self.postings_sections: dict = {}  # the manifest's "u", "t" and "b"
@@ -166,7 +170,9 @@ class SearchIndex:
         tokenised again, and when no document changed its id, only the shards holding a key
         whose lists changed are made again (shards.py)."""
         items, decisions, store = self.items, self.decisions, self.store
-        hashes = DocumentHashes.of(items, decisions)
+        previous_hashes = store.document_hashes() if store and self.unchanged else None
+        hashes = (DocumentHashes.carried(items, decisions, previous_hashes, self.unchanged) if previous_hashes
+                  else DocumentHashes.of(items, decisions))
         signature = hashes.signature(FORMAT)
         recalled = store.recall(signature) if store else None
         if recalled:

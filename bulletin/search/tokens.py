@@ -18,7 +18,7 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -94,28 +94,62 @@ def item_segments(item: Item) -> tuple[list[str], list[str]]:
     return [item.heading], [item.text, *(f"{d.type_name} số {d.label} ({d.code})" for d in item.decisions)]
 
 
+def _item_text(item: Item) -> str:
+    cited = "\1".join(f"{d.type_name}\2{d.label}\2{d.code}" for d in item.decisions)
+    return f"{item.heading}\0{item.text}\0{cited}"
+
+
+def _decision_text(x: Decision) -> str:
+    return f"{x.label}\0{x.type}\0{x.number}\0{x.issuer}\0{x.year}\0{x.type_name}\0{x.title}\0{x.date}"
+
+
+def _hashes(docs, text) -> list[bytes]:
+    blake2b = hashlib.blake2b
+    return [blake2b(text(doc).encode(), digest_size=HASH_BYTES).digest() for doc in docs]
+
+
+def _identities(items: list[Item], decisions: list[Decision]) -> bytes:
+    """Which document each id is: items by digest and position, decisions by key."""
+    digest = hashlib.blake2b("\0".join(f"{i.digest.url}#{i.position}" for i in items).encode(), digest_size=16)
+    digest.update(b"\1" + "\0".join(x.key for x in decisions).encode())
+    return digest.digest()
+
+
 @dataclass
 class DocumentHashes:
     """A hash of every document's texts, in id order: what `Forward` rows are matched by."""
 
     items: list[bytes]
     decisions: list[bytes]
+    identities: bytes = b""  # `_identities` of the documents hashed
 
     @classmethod
     def of(cls, items: list[Item], decisions: list[Decision]) -> "DocumentHashes":
         """The fields the segments are made of, joined (`repr` of the segments cost twice as much)."""
-        def item_text(item: Item) -> str:
-            cited = "\1".join(f"{d.type_name}\2{d.label}\2{d.code}" for d in item.decisions)
-            return f"{item.heading}\0{item.text}\0{cited}"
+        return cls(_hashes(items, _item_text), _hashes(decisions, _decision_text), _identities(items, decisions))
 
-        def decision_text(x: Decision) -> str:
-            return f"{x.label}\0{x.type}\0{x.number}\0{x.issuer}\0{x.year}\0{x.type_name}\0{x.title}\0{x.date}"
+    @classmethod
+    def carried(cls, items: list[Item], decisions: list[Decision], previous: "DocumentHashes",
+                unchanged: Callable[[object], bool]) -> "DocumentHashes":
+        """`of`, taking last build's hash of each document whose object no edit reached, when
+        every id still names the document it named (a text or topic edit): an item's texts are
+        functions of its digest's own fields, a decision's of its own (carried_hashes.py)."""
+        identities = _identities(items, decisions)
+        if identities != previous.identities:
+            return cls.of(items, decisions)
+        kept_digests: dict[int, bool] = {}
 
-        def hashes(docs, text) -> list[bytes]:
-            blake2b = hashlib.blake2b
-            return [blake2b(text(doc).encode(), digest_size=HASH_BYTES).digest() for doc in docs]
+        def item_hash(item: Item, old: bytes) -> bytes:
+            digest = item.digest
+            kept = kept_digests.get(id(digest))
+            if kept is None:
+                kept = kept_digests[id(digest)] = unchanged(digest)
+            return old if kept else _hashes([item], _item_text)[0]
 
-        return cls(hashes(items, item_text), hashes(decisions, decision_text))
+        item_hashes = [item_hash(i, old) for i, old in zip(items, previous.items)]
+        decision_hashes = [old if unchanged(x) else _hashes([x], _decision_text)[0]
+                           for x, old in zip(decisions, previous.decisions)]
+        return cls(item_hashes, decision_hashes, identities)
 
     def signature(self, version: int) -> str:
         """Equal signatures, equal postings (a topic, a title or a date edit leaves it alone)."""
@@ -140,7 +174,8 @@ class Forward:
         arrays = {"stamp": _text(stamp), "words": _text("\0".join(self.words)),
                   "pairs": _text("\0".join(self.pairs)),
                   "items": np.frombuffer(b"".join(self.hashes.items), dtype=np.uint8),
-                  "decisions": np.frombuffer(b"".join(self.hashes.decisions), dtype=np.uint8)}
+                  "decisions": np.frombuffer(b"".join(self.hashes.decisions), dtype=np.uint8),
+                  "identities": np.frombuffer(self.hashes.identities, dtype=np.uint8)}
         for field in range(4):
             arrays[f"w{field}"] = self.word_rows[field]
             arrays[f"p{field}"] = self.pair_rows[field]
@@ -157,12 +192,27 @@ class Forward:
                 if saved["stamp"].tobytes().decode() != stamp:
                     return None
                 words, pairs = (saved[name].tobytes().decode() for name in ("words", "pairs"))
-                hashes = DocumentHashes(*(_split(saved[name].tobytes()) for name in ("items", "decisions")))
+                hashes = cls._hashes(saved)
                 return cls(words.split("\0") if words else [], pairs.split("\0") if pairs else [],
                            [saved[f"w{field}"] for field in range(4)], [saved[f"p{field}"] for field in range(4)],
                            hashes)
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # missing or not ours: tokenise all
             return None
+
+
+    @classmethod
+    def load_hashes(cls, path: Path, stamp: str) -> DocumentHashes | None:
+        """Only the document hashes saved at `path` (a few MB of the file's 170)."""
+        try:
+            with np.load(path) as saved:
+                return cls._hashes(saved) if saved["stamp"].tobytes().decode() == stamp else None
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+            return None
+
+    @staticmethod
+    def _hashes(saved) -> DocumentHashes:
+        return DocumentHashes(*(_split(saved[name].tobytes()) for name in ("items", "decisions")),
+                              saved["identities"].tobytes())
 
 
 def _text(value: str) -> np.ndarray:
