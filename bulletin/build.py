@@ -175,9 +175,9 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         present.stop()
     reading_changed = db.pages_reading(changed_objects) if changed_objects else set()
     # The data files and the search index are functions of the model alone: when no
-    # object changed (a template or static edit), last build's files still hold.
-    model_signature = digest_of(repr(sorted(objects.items())).encode())
-    model_unchanged = model_signature == db.meta("model")
+    # object changed (a template or static edit), last build's files still hold. (The
+    # state's hashes are last build's, and none at all after a reset.)
+    model_unchanged = bool(old_objects) and not changed_objects
     model_files_present = all(p in old_outputs for p in recorded if from_model(p))
     remake_model_files = not (model_unchanged and model_files_present)
     last_model_files = LastModelFiles(objects, old_outputs, writer.output,
@@ -231,7 +231,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
             parsed={}, objects=objects, old_objects=old_objects,
             outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
             removed_outputs=removed, deps=deps,
-            meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs, "model": model_signature,
+            meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
                   "pages": str(len(produced)), "digests": str(len(site.digests)), PLAN_META: json.dumps(plan.templates),
                   **({LastPostings.META: postings.made} if postings.made else {}),
                   **({LastModelFiles.META: json.dumps(last_model_files.made_lists)} if model_files else {})})
