@@ -25,10 +25,10 @@ from .deps import object_hashes
 from .errors import BuildError, UsageError
 from .feeds import atom_feed, sitemap_files
 from .index import build_index
+from .inputs import environment_fingerprint, inputs_signature, outputs_look_present, static_files
 from .model import Site
 from .pages import TEMPLATES, decision_types, decision_years, site_pages
 from .plan import META as PLAN_META, plan_pages
-from .inputs import environment_fingerprint, inputs_signature, outputs_look_present, static_files
 from .render import Renderer
 from .render_pages import PageRenderer, render_pages
 from .search.index import SCRIPT as SEARCH_SCRIPT
@@ -40,7 +40,6 @@ from .state import BodyStore, BuildState, digest_of
 from .memory import collector_settled, settle
 from .workers import run_beside
 from .write import OutputsPresent, OutputWriter, state_file
-
 
 
 @dataclass
@@ -232,7 +231,8 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
             outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
-                  "pages": str(len(produced)), "digests": str(len(site.digests)), PLAN_META: json.dumps(plan.templates),
+                  "pages": str(len(produced)), "digests": str(len(site.digests)),
+                  PLAN_META: json.dumps(plan.templates),
                   **({LastPostings.META: postings.made} if postings.made else {}),
                   **({LastModelFiles.META: json.dumps(last_model_files.made_lists)} if model_files else {})})
     if loaded.changed or loaded.removed:

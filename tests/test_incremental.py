@@ -603,7 +603,8 @@ def test_a_document_taking_a_key_moves_the_unchanged_digests_citing_its_namesake
     monkeypatch.setattr(build_module, "object_hashes", counting)
     (site / "content" / "2021" / "2021-w02.md").write_text(
         '---\ntitle: "Bản tin tuần 2"\nweek_start: 2021-01-11\nweek_end: 2021-01-17\n---\n\n'
-        "## Kết luận của Tỉnh ủy\n\nThực hiện Thông báo số 40-TB/TU ngày 10/12/2020 của Tỉnh ủy.\n", encoding="utf-8")
+        "## Kết luận của Tỉnh ủy\n\nThực hiện Thông báo số 40-TB/TU ngày 10/12/2020 của Tỉnh ủy.\n",
+        encoding="utf-8")
     build_site(site, output)
     # the new digest and the one citing the namesake; the two documents sharing the key base
     assert (hashed.count("Digest"), hashed.count("Decision")) == (2, 2), hashed
