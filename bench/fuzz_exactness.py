@@ -163,13 +163,17 @@ def draft():
     rewrite(p, t)
 
 
-def slug():
+def front_matter_entry(pattern: str, entry: str) -> None:
+    """Removes the front-matter lines matching `pattern`; adds `entry` in 7 cases out of 10."""
     p = pick()
-    t = p.read_text(encoding="utf-8")
-    t = re.sub(r"^slug: .*\n", "", t, flags=re.M)
+    t = re.sub(pattern, "", p.read_text(encoding="utf-8"), flags=re.M)
     if rng.random() < 0.7:
-        t = t.replace("\n---\n", f"\nslug: tin-rieng-{rng.randint(0, 999)}\n---\n", 1)
+        t = t.replace("\n---\n", f"\n{entry}\n---\n", 1)
     rewrite(p, t)
+
+
+def slug():
+    front_matter_entry(r"^slug: .*\n", f"slug: tin-rieng-{rng.randint(0, 999)}")
 
 
 def drop_item():
@@ -189,21 +193,12 @@ def lead_edit():
 
 
 def summary():
-    p = pick()
-    t = p.read_text(encoding="utf-8")
-    t = re.sub(r"^summary: .*\n", "", t, flags=re.M)
-    if rng.random() < 0.7:
-        t = t.replace("\n---\n", f'\nsummary: "Tóm tắt {rng.randint(0, 99)}"\n---\n', 1)
-    rewrite(p, t)
+    front_matter_entry(r"^summary: .*\n", f'summary: "Tóm tắt {rng.randint(0, 99)}"')
 
 
 def fm_decision():
-    p = pick()
-    t = p.read_text(encoding="utf-8")
-    t = re.sub(r"^decisions:\n(  - .*\n)+", "", t, flags=re.M)
-    if rng.random() < 0.7:
-        t = t.replace("\n---\n", f'\ndecisions:\n  - {{ref: "{rng.randint(1, 40)}/QĐ-UBND", date: 2020-12-15, title: "Tiêu đề {rng.randint(0,9)}"}}\n---\n', 1)
-    rewrite(p, t)
+    front_matter_entry(r"^decisions:\n(  - .*\n)+", f'decisions:\n  - {{ref: "{rng.randint(1, 40)}/QĐ-UBND", '
+                       f'date: 2020-12-15, title: "Tiêu đề {rng.randint(0, 9)}"}}')
 
 
 def config():

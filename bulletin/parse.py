@@ -272,7 +272,8 @@ class QuickInlineProcessor(InlineProcessor):
 
     def run(self, tree, ancestors=None):
         if not self._known:
-            names = [entry.name for entry in self.md.inlinePatterns._priority]
+            priority = getattr(self.md.inlinePatterns, "_priority", None)  # private: without it, no shortcut
+            names = [entry.name for entry in priority] if priority is not None else [None]
             if all(name in INLINE_TRIGGERS or name == "linebreak" for name in names):
                 # STX: Python-Markdown's own placeholders, left to the usual path to be safe
                 self._triggers = frozenset("".join(INLINE_TRIGGERS.get(name, "") for name in names) + "\x02")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .config import SiteConfig
@@ -36,9 +36,12 @@ class LoadedSources:
     records: dict[str, tuple[int, int, str, bytes]]  # rel -> (size, mtime_ns, hash, pickled source)
     removed: set[str]
     parsed: dict[str, bytes]  # body key -> pickled body, parsed in this build
-    changed: int  # files read again
-    reread: set[str] = field(default_factory=set)  # their names
-    previous: list[DigestSource] = field(default_factory=list)  # what the last build read of them and of removed files
+    reread: set[str]  # files read again (changed or new)
+    previous: list[DigestSource]  # what the last build read of them and of the removed files
+
+    @property
+    def changed(self) -> int:
+        return len(self.reread)
 
 
 def body_key(body: str, unsafe_html: bool) -> str:
@@ -109,7 +112,7 @@ def load_sources(content_dir: Path, config: SiteConfig, drafts: bool, state: Bui
     removed = set(cached) - set(records)
     reread = {rel for _, rel in jobs}
     previous = [pickle.loads(cached[rel][3]) for rel in sorted(reread | removed) if rel in cached]
-    return LoadedSources(digests, bodies, errors, warnings, records, removed, parsed, len(jobs), reread, previous)
+    return LoadedSources(digests, bodies, errors, warnings, records, removed, parsed, reread, previous)
 
 
 def _bodies(digests: list[DigestSource], parsed: dict[str, bytes], state: BuildState, content_dir: Path,
