@@ -109,15 +109,20 @@ def test_token_class_is_letters_and_digits_exactly():
 
 
 def test_the_indexer_tokenises_like_tokens_and_variant():
-    from bulletin.search.tokens import _Tokeniser
+    from bulletin.search.scan import MARK, _Vocabulary
 
     rng = random.Random(11)
     alphabet = "aăâđĐÊôƠưİIıΣσς ﬁẞß  -/.,0123456789" + unicodedata.normalize("NFD", "ấệờ") + "\u0301\u0323"
     texts = ["İstanbul ĐẤT đai", "ΣΑΣ ΟΔΟΣ", unicodedata.normalize("NFD", "Nông thôn MỚI")]
     texts += ["".join(rng.choice(alphabet) for _ in range(30)) for _ in range(300)]
-    tok = _Tokeniser()
     for text in texts:
-        assert tok.variants(text) == [variant(t) for t in tokens(text)], text
+        assert _Vocabulary().scan(text) == [variant(t) for t in tokens(text)], text
+    # texts scanned together, split at the marks: each as if alone (texts start with combining marks too)
+    scanned = _Vocabulary().scan(MARK.join(texts) + MARK)
+    ends = [n for n, v in enumerate(scanned) if v == MARK]
+    assert len(ends) == len(texts)
+    for text, start, end in zip(texts, [-1, *ends], ends):
+        assert scanned[start + 1:end] == [variant(t) for t in tokens(text)], text
 
 
 # -- postings coding ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from copy import copy
 from datetime import date
 from types import SimpleNamespace
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bulletin.search.fold import term, tokens, variant
 from bulletin.search.tokens import DocumentHashes, Forward, tokenise
 
 WORDS = ["đất", "Đất", "đai", "nông", "thôn", "mới", "2610", "QĐ", "giao", "xã"]
@@ -137,3 +139,49 @@ def test_carried_document_hashes_equal_hashing_every_document(old_items, old_dec
         moved = [item(["giao"], 0, "elsewhere"), *items[1:]]
         assert DocumentHashes.carried(moved, decisions, previous, lambda value: True) == DocumentHashes.of(
             moved, decisions)
+
+
+# -- the batch tokeniser (search/scan.py) against its one-document definition --------------------
+
+def _reference_keys(head_texts: list[str], body_texts: list[str]) -> tuple[set, set, set, set]:
+    """What a document is found by, one text at a time: (head words, body words not in the head,
+    head pairs, body pairs not in the head), words as variants, pairs as "term term"."""
+    def segments(texts):
+        words, pairs = set(), set()
+        for text in texts:
+            vs = [variant(t) for t in tokens(text)]
+            words.update(vs)
+            fs = [term(v) for v in vs]
+            pairs.update(f"{a} {b}" for a, b in zip(fs, fs[1:]))
+        return words, pairs
+
+    head_words, head_pairs = segments(head_texts)
+    body_words, body_pairs = segments(body_texts)
+    return head_words, body_words - head_words, head_pairs, body_pairs - head_pairs
+
+
+_CHARS = "aăđĐÊôƠưİIıΣσς ﬁẞß -/.,0123456789\x00\u0301\u0323" + unicodedata.normalize("NFD", "ấệờ")
+texts_ = st.lists(st.text(alphabet=_CHARS, max_size=25) | st.sampled_from(WORDS), max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(texts_, texts_), max_size=12), st.integers(1, 60))
+def test_batches_find_each_document_by_what_it_says_alone(documents, batch_chars):
+    import bulletin.search.scan as scan
+
+    real = scan.BATCH_CHARS
+    scan.BATCH_CHARS = batch_chars  # many small batches: documents meet in one batch and across batches
+    try:
+        words, pairs = scan.tokenise_documents(documents, list(range(len(documents))), lambda d: d, (0, 1))
+    finally:
+        scan.BATCH_CHARS = real
+    words.finish()
+    pairs.finish()
+    found = [[set() for _ in documents] for _ in range(4)]  # head words, body words, head pairs, body pairs
+    for table, fields in ((words, (0, 1)), (pairs, (2, 3))):
+        for field, column in zip(fields, table.fields[:2]):
+            for name, ids in column.items():
+                for doc in ids.tolist():
+                    found[field][doc].add(name)
+    for doc, (head, body) in enumerate(documents):
+        assert tuple(kind[doc] for kind in found) == _reference_keys(head, body), (head, body)

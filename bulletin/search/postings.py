@@ -115,6 +115,11 @@ class _Postings:
         self._keys[kind].extend(found)
         self._docs[kind].extend(repeat(doc, len(found)))
 
+    def add_rows(self, kind: int, keys: np.ndarray, docs: np.ndarray) -> None:
+        """Add (key id, doc) columns at once."""
+        self._keys[kind].frombytes(keys.astype(np.uint32).tobytes())
+        self._docs[kind].frombytes(docs.astype(np.uint32).tobytes())
+
     def keep(self, kind: int, rows: np.ndarray) -> None:
         """Add sorted `key << 32 | doc` rows, numbered by this table's keys."""
         self._kept[kind].append(rows)

@@ -1,6 +1,6 @@
-"""What each search document is found by, and the tokenising kept from one build to the next.
+"""The tokenising kept from one build to the next (what a document is found by: scan.py).
 
-Tokenising is most of the search index's cost (about 10 s of two cores for the 200,000
+Tokenising is most of the search index's cost (about 9 s of one core for the 200,000
 documents of 10,000 digests), and a one-digest edit changes a handful of documents. So
 a build keeps its postings rows (`Forward`: per field, the sorted `key << 32 | doc`
 numbers, the key names, and a hash of every document's texts) in the build state folder,
@@ -13,85 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import os
-import unicodedata
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 
 from ..model import Decision, Item
 from ..workers import run_chunks
-from .fold import TOKEN, term, variant
 from .postings import DEC_BODY, DEC_HEAD, ITEM_BODY, ITEM_HEAD, _Postings, make_rows, row_docs, row_keys
+from .scan import tokenise_decisions, tokenise_items
 
 PARALLEL_DOCS = 20_000  # documents to tokenise; below this, forking costs more than it saves
 HASH_BYTES = 16
-
-
-class _Terms(dict):
-    """variant → term, computed once per variant."""
-
-    def __missing__(self, variant_: str) -> str:
-        value = self[variant_] = term(variant_)
-        return value
-
-
-class _Tokeniser:
-    """Variants and folded terms of texts, with per-token caches (the vocabulary is small)."""
-
-    def __init__(self) -> None:
-        self.lower: dict[str, str] = {}
-        self.terms = _Terms()
-
-    def variants(self, text: str) -> list[str]:
-        """`[variant(t) for t in tokens(text)]`, fast: lowering the whole (NFC) text gives
-        the same tokens when no character lowercases to several (case mappings keep L/N) and no
-        capital sigma depends on its neighbours (final σ/ς, the one contextual mapping)."""
-        if not unicodedata.is_normalized("NFC", text):
-            text = unicodedata.normalize("NFC", text)
-        lowered = text.lower()
-        if len(lowered) == len(text) and "Σ" not in text and unicodedata.is_normalized("NFC", lowered):
-            return TOKEN.findall(lowered)
-        lower = self.lower
-        out = []
-        for token in TOKEN.findall(text):
-            v = lower.get(token)
-            if v is None:
-                v = lower[token] = variant(token)
-            out.append(v)
-        return out
-
-    def segments(self, texts: Iterable[str]) -> tuple[set[str], set[str]]:
-        """(variants, folded pairs) of some texts; pairs never cross from one text to the next."""
-        variants: set[str] = set()
-        pairs: set[str] = set()
-        for text in texts:
-            if not text:
-                continue
-            vs = self.variants(text)
-            variants.update(vs)
-            fs = list(map(self.terms.__getitem__, vs))
-            pairs.update(map(" ".join, zip(fs, fs[1:])))
-        return variants, pairs
-
-
-def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:
-    """(label texts, description texts) a decision is found by."""
-    head = [decision.label, decision.code, f"{decision.number}/{decision.year}/{decision.type}-{decision.issuer}",
-            f"{decision.type_name} số {decision.number}"]
-    body = [decision.title or "", str(decision.year)]
-    if decision.date:
-        body.append(f"ngày {decision.date.day}/{decision.date.month}/{decision.date.year}")
-    return head, body
-
-
-def item_segments(item: Item) -> tuple[list[str], list[str]]:
-    """(heading, body texts): the body is the text and the documents it cites, written in full
-    ("Quyết định số 2610/QĐ-UBND"), so a reader's form of a citation finds the items too."""
-    return [item.heading], [item.text, *(f"{d.type_name} số {d.label} ({d.code})" for d in item.decisions)]
 
 
 def _item_text(item: Item) -> str:
@@ -314,15 +250,4 @@ def _jobs(items: list[int], decisions: list[int], workers: int) -> list[tuple[bo
 
 def _tokenise(is_decision: bool, ids: list[int], items: list[Item], decisions: list[Decision]
               ) -> tuple[_Postings, _Postings]:
-    kind_head, kind_body, docs, segments = ((DEC_HEAD, DEC_BODY, decisions, decision_segments) if is_decision
-                                            else (ITEM_HEAD, ITEM_BODY, items, item_segments))
-    words, pairs, tok = _Postings(), _Postings(), _Tokeniser()
-    for doc in ids:
-        head_texts, body_texts = segments(docs[doc])
-        head_words, head_pairs = tok.segments(head_texts)
-        body_words, body_pairs = tok.segments(body_texts)
-        words.add(kind_head, head_words, doc)
-        words.add(kind_body, body_words - head_words, doc)
-        pairs.add(kind_head, head_pairs, doc)
-        pairs.add(kind_body, body_pairs - head_pairs, doc)
-    return words, pairs
+    return tokenise_decisions(decisions, ids) if is_decision else tokenise_items(items, ids)
