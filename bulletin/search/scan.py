@@ -49,20 +49,24 @@ def item_segments(item: Item) -> tuple[list[str], list[str]]:
 class _Vocabulary:
     """Variants and folded terms, numbered once per tokenising run (the vocabulary is small)."""
 
-    def __init__(self) -> None:
+    def __init__(self, words: _Ids | None = None) -> None:
         self.variants = _Ids()  # variant → number; MARK is 0
         self.variants[MARK]  # noqa: B018 - numbers the mark first
         self.terms = _Ids()  # term → number
+        self.words = words if words is not None else _Ids()  # variant → its key in the words' table
         self.variant_terms = np.zeros(0, dtype=np.int64)  # variant number → term number
+        self.variant_words = np.zeros(0, dtype=np.int64)  # variant number → words' key
         self.lowered: dict[str, str] = {}  # token → variant, for texts that lowercase unevenly
 
     def numbers(self, tokens: list[str]) -> np.ndarray:
         codes = np.fromiter(map(self.variants.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         known = len(self.variant_terms)
-        if len(self.variants) > known:  # new variants: their terms
+        if len(self.variants) > known:  # new variants: their terms and keys
             fresh = list(self.variants)[known:]
             self.variant_terms = np.concatenate([self.variant_terms, np.fromiter(
                 (self.terms[term(v)] if v != MARK else -1 for v in fresh), dtype=np.int64, count=len(fresh))])
+            self.variant_words = np.concatenate([self.variant_words, np.fromiter(
+                (self.words[v] if v != MARK else -1 for v in fresh), dtype=np.int64, count=len(fresh))])
         return codes
 
     def scan(self, joined: str) -> list[str]:
@@ -88,7 +92,8 @@ class _Vocabulary:
 def tokenise_documents(docs: Sequence, ids: list[int], segments: Callable, kinds: tuple[int, int]
                        ) -> tuple[_Postings, _Postings]:
     """The words' and the pairs' rows of the documents `docs[n]` for n in `ids` (numbered n)."""
-    words, pairs, vocabulary = _Postings(), _Postings(), _Vocabulary()
+    words, pairs = _Postings(), _Postings()
+    vocabulary = _Vocabulary(words.ids)
     pair_numbers: dict[int, int] = {}  # term pair (first << 32 | second) → its number in `pairs`
     texts: list[str] = []
     tags: list[int] = []  # per text: document << 1 | 1 for a body text
@@ -124,11 +129,8 @@ def _batch(texts: list[str], tags: list[int], vocabulary: _Vocabulary, words: _P
     terms = vocabulary.variant_terms
     pair_keys = (terms[codes[first]] << 32) | terms[codes[first + 1]]
     distinct, inverse = _distinct(pair_keys, inverse=True)
-    variant_names = list(vocabulary.variants)
-    _add_rows(words, kinds, word_tags, word_codes, lambda local: np.fromiter(
-        (words.ids[variant_names[n]] for n in local.tolist()), dtype=np.int64, count=len(local)))
-    _add_rows(pairs, kinds, tag_of[first], inverse.astype(np.int64), lambda local: _pair_numbers(
-        distinct[local], pairs, pair_numbers, vocabulary))
+    _add_rows(words, kinds, word_tags, word_codes, vocabulary.variant_words)
+    _add_rows(pairs, kinds, tag_of[first], inverse, _pair_numbers(distinct, pairs, pair_numbers, vocabulary))
 
 
 def _pair_numbers(keys: np.ndarray, pairs: _Postings, numbers: dict[int, int], vocabulary: _Vocabulary) -> np.ndarray:
@@ -146,18 +148,19 @@ def _pair_numbers(keys: np.ndarray, pairs: _Postings, numbers: dict[int, int], v
 
 
 def _add_rows(table: _Postings, kinds: tuple[int, int], tags: np.ndarray, keys: np.ndarray,
-              numbers: Callable[[np.ndarray], np.ndarray]) -> None:
-    """Distinct (document, key) rows of the head texts, and of the body texts less the head's."""
-    rows = _distinct(((tags >> 1) << 33) | ((tags & 1) << 32) | keys)  # document, body?, key
+              numbers: np.ndarray) -> None:
+    """Distinct (document, key) rows of the head texts, and of the body texts less the head's;
+    `numbers[key]` is the key's number in `table`."""
+    rows = _distinct(((tags >> 1) << 33) | ((tags & 1) << 32) | keys)  # document, body?, key: sorted
     body = (rows >> 32) & 1 == 1
     head_rows = rows[~body]
-    body_rows = rows[body] ^ (1 << 32)  # as head rows, to compare
-    body_rows = body_rows[~np.isin(body_rows, head_rows, assume_unique=True)]
-    used, local = _distinct(np.concatenate([head_rows, body_rows]) & 0xFFFFFFFF, inverse=True)
-    global_keys = numbers(used)[local]
-    split = len(head_rows)
-    for kind, part, found in ((kinds[0], head_rows, global_keys[:split]), (kinds[1], body_rows, global_keys[split:])):
-        table.add_rows(kind, found, part >> 33)
+    body_rows = rows[body] ^ (1 << 32)  # as head rows (still sorted), to compare
+    at = np.searchsorted(head_rows, body_rows)
+    in_head = at < len(head_rows)
+    in_head[in_head] = head_rows[at[in_head]] == body_rows[in_head]
+    body_rows = body_rows[~in_head]
+    for kind, part in ((kinds[0], head_rows), (kinds[1], body_rows)):
+        table.add_rows(kind, numbers[part & 0xFFFFFFFF], part >> 33)
 
 
 def _distinct(values: np.ndarray, inverse: bool = False):
