@@ -72,19 +72,21 @@ class _Ids(dict):
 
 DOC_BITS = 32  # a row is `key << DOC_BITS | doc` (uint64): sorting rows groups them by key, then doc
 _SHIFT = np.uint64(DOC_BITS)
-_LOW = np.uint64((1 << DOC_BITS) - 1)
 
 
 def row_keys(rows: np.ndarray) -> np.ndarray:
-    return (rows >> _SHIFT).astype(np.int64)
+    return (rows >> _SHIFT).view(np.int64)  # under 2**32: the same bits (no copy of a copy)
 
 
 def row_docs(rows: np.ndarray) -> np.ndarray:
-    return (rows & _LOW).astype(np.uint32)
+    return rows.astype(np.uint32)  # the low 32 bits
 
 
 def make_rows(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    return (keys.astype(np.uint64) << _SHIFT) | docs.astype(np.uint64)
+    rows = keys.astype(np.uint64)  # shifted and joined in place: no temporary the size of the rows
+    rows <<= _SHIFT
+    rows |= docs.astype(np.uint32, copy=False)
+    return rows
 
 
 class _Postings:
@@ -175,6 +177,7 @@ class _Postings:
     def _fresh_rows(self, kind: int) -> np.ndarray:
         fresh = make_rows(np.frombuffer(self._keys[kind], dtype=np.uint32),
                           np.frombuffer(self._docs[kind], dtype=np.uint32))
+        self._keys[kind] = self._docs[kind] = array("I")  # the columns, freed before the next field's rows
         fresh.sort()
         return fresh
 
