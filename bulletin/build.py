@@ -121,6 +121,9 @@ def build_site(source_dir: Path, output: Path | None = None, drafts: bool = Fals
     try:
         with collector_settled(), ExitStack() as helpers:  # helper processes end with the build
             return _build(source_dir, config, db, writer, drafts, clean, workers, progress, started, helpers)
+    except BaseException:
+        writer.abort()  # the staged files, once no helper can write any more
+        raise
     finally:
         db.close()
 
@@ -146,6 +149,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     renderer = Renderer(source_dir, config, search_enabled=search_enabled)
     renderer.check_templates(TEMPLATES)
     recorded = db.outputs()
+    writer.open(set(recorded))  # staging from here on: helpers stage the model's files as they make them
     present = OutputsPresent(writer.output, recorded, workers)  # a file deleted by hand is made again
     try:
         loaded = load_sources(source_dir / "content", config, drafts, db, reuse=True, scanned=scanned,
@@ -186,46 +190,42 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
         early.stop()
         early = None
     elif early:  # the rest of the model's files too, beside planning and rendering
-        early_documents = helpers.enter_context(EarlyDocuments(site, config, old_outputs, last_model_files))
+        early_documents = helpers.enter_context(EarlyDocuments(site, config, old_outputs, last_model_files,
+                                                                   writer))
     clock.lap("index")
 
     plan = plan_pages(site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
                       renderer.env, old_outputs, reading_changed, db.meta(PLAN_META))
     jobs, produced = plan.jobs, plan.kept
     unchanged_pages = set(produced)
-    writer.open(set(recorded))
     clock.lap("plan")
     settle()
-    try:
-        rendered = render_pages(PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
-        jobs.clear()  # the pages and their contexts: not needed by what follows, which is memory-hungry
-        clock.lap("render")
-        settle()
-        # Without early helpers (a first build, a small site), the model's own files are made after
-        # the pool is gone: making them alongside the page workers was measured slower, as every
-        # page of the shared model written while the workers live is copied.
-        model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files,
-                                        carried, early, early_documents)
-                       if remake_model_files else [])
-        clock.lap("data and search")
-        deps = {r.url: r.deps for r in rendered}
-        for r in rendered:
-            produced[r.url] = (r.hash, r.fingerprint)
-        if not remake_model_files:
-            produced.update((p, v) for p, v in old_outputs.items() if from_model(p) and p not in produced)
-        produced.update((path, (digest, signature)) for path, digest, _, signature in model_files)
-        for rel, data in _other_files(site, config, source_dir, list(produced)):
-            digest = digest_of(data)
-            if old_outputs.get(rel, ("",))[0] != digest:
-                writer.stage(rel, data)
-            produced[rel] = (digest, "")
-        removed = set(recorded) - set(produced)
-        clock.lap("other files")
-        writer.commit(writer.staged, removed)
-        clock.lap("commit")
-    except BaseException:
-        writer.abort()
-        raise
+    rendered = render_pages(PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
+    jobs.clear()  # the pages and their contexts: not needed by what follows, which is memory-hungry
+    clock.lap("render")
+    settle()
+    # Unless helpers started early are making them (a rebuild), the model's own files are made
+    # once the page workers are gone: making them alongside was measured slower, as every page
+    # of the shared model written while the workers live is copied.
+    model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files,
+                                    carried, early, early_documents)
+                   if remake_model_files else [])
+    clock.lap("data and search")
+    deps = {r.url: r.deps for r in rendered}
+    for r in rendered:
+        produced[r.url] = (r.hash, r.fingerprint)
+    if not remake_model_files:
+        produced.update((p, v) for p, v in old_outputs.items() if from_model(p) and p not in produced)
+    produced.update((path, (digest, signature)) for path, digest, _, signature in model_files)
+    for rel, data in _other_files(site, config, source_dir, list(produced)):
+        digest = digest_of(data)
+        if old_outputs.get(rel, ("",))[0] != digest:
+            writer.stage(rel, data)
+        produced[rel] = (digest, "")
+    removed = set(recorded) - set(produced)
+    clock.lap("other files")
+    writer.commit(writer.staged, removed)
+    clock.lap("commit")
     db.save(sources=loaded.records, removed_sources=loaded.removed,
             parsed={}, objects=objects, old_objects=old_objects,
             outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
