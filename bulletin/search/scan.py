@@ -27,7 +27,7 @@ from .postings import DEC_BODY, DEC_HEAD, ITEM_BODY, ITEM_HEAD, _Ids, _Postings
 
 MARK = "\x00"  # ends every text of a batch; not a token character, and taken out of the texts first
 _SCAN = re.compile(r"[^\W_]+|\x00")
-BATCH_CHARS = 2_000_000  # characters of text per batch: bounds the token arrays (about 40 bytes a token)
+BATCH_CHARS = 250_000  # characters of text per batch: bounds the token arrays (about 40 bytes a token)
 
 
 def decision_segments(decision: Decision) -> tuple[list[str], list[str]]:
