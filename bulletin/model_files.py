@@ -64,10 +64,10 @@ class EarlyPostings(_Early):
     indexed, while this process hashes objects, plans and renders pages (one core's work that
     would otherwise wait for the other's). Only the files whose bytes changed come back.
 
-    For a big site's rebuild only: on a first build every shard would cross the pipe, the helper
-    would copy the model pages it reads while the tokenising workers hold theirs (the build's
-    memory peak), and those workers (which a helper may not fork) are needed. At 10,000 digests
-    a one-digest rebuild spends about 3 s on postings."""
+    For a big site's rebuild only: on a first build every shard would cross the pipe, and the
+    postings are the longest piece of work, so this process makes them while a helper makes
+    the rest (`EarlyDocuments`). At 10,000 digests a one-digest rebuild spends about 3 s on
+    postings."""
 
     def __init__(self, site: Site, config: SiteConfig, old_outputs: dict[str, tuple[str, str]],
                  postings: LastPostings, carried: CarriedHashes | None):
