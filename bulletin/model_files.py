@@ -154,7 +154,7 @@ def make_model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_o
             results = (early_documents.result(index) if early_documents else
                        stage(compare(chain(_whole(data_files(site, last)), index.documents()))))
             results += stage(early.result(index))
-    elif workers > 1 and len(site.digests) >= PARALLEL_MODEL_FILES:  # a big site's first build
+    elif workers > 1 and len(site.digests) >= PARALLEL_MODEL_FILES:  # no rows to carry: a first build, mostly
         with EarlyDocuments(site, config, old_outputs, last, writer) as documents:
             index.workers = 1  # the other core makes the documents
             results = stage(compare(_whole(index.postings())))
