@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import operator
 from array import array
-from itertools import repeat
-from typing import Iterable
 
 import numpy as np
 
@@ -92,7 +90,7 @@ def make_rows(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
 class _Postings:
     """Keys (variants, or folded pairs) and the documents they occur in, one table per field.
 
-    Rows come as flat (key id, doc) columns, from `add` (a document at a time) and `merge`,
+    Rows come as flat (key id, doc) columns, from `add_rows` (a batch at a time, scan.py) and `merge`,
     and as sorted `key << 32 | doc` numbers carried from the last build (`keep`, see
     tokens.py). `finish()` sorts each field's rows once, so each key's ids come out
     sorted, drops the keys left without rows, and encodes every postings list of a field
@@ -111,11 +109,6 @@ class _Postings:
         self.touched: set[str] | None = None  # see finish
         self._groups: list[tuple[np.ndarray, np.ndarray]] = []  # per field, docs grouped by key, and where groups start
         self._encoded: list[list[str]] = []
-
-    def add(self, kind: int, keys: Iterable[str], doc: int) -> None:
-        found = list(map(self.ids.__getitem__, keys))
-        self._keys[kind].extend(found)
-        self._docs[kind].extend(repeat(doc, len(found)))
 
     def add_rows(self, kind: int, keys: np.ndarray, docs: np.ndarray) -> None:
         """Add (key id, doc) columns at once."""

@@ -135,7 +135,6 @@ class Forward:
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # missing or not ours: tokenise all
             return None
 
-
     @classmethod
     def load_hashes(cls, path: Path, stamp: str) -> DocumentHashes | None:
         """Only the document hashes saved at `path` (a few MB of the file's 170)."""
