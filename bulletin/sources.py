@@ -20,7 +20,7 @@ from .errors import ContentError
 from .load import discover, read_digest, url_collisions
 from .model import DigestSource, ParsedBody
 from .parse import parse_body
-from .state import BuildState, digest_of
+from .state import BuildState, StoredBody, digest_of, pack_body, unpack_body
 
 PARSER_VERSION = "4"  # part of the cache key (with the code fingerprint, see build.py)
 PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
@@ -35,7 +35,7 @@ class LoadedSources:
     warnings: list[str]
     records: dict[str, tuple[int, int, str, bytes]]  # rel -> (size, mtime_ns, hash, pickled source)
     removed: set[str]
-    parsed: dict[str, bytes]  # body key -> pickled body, parsed in this build
+    parsed: dict[str, StoredBody]  # body key -> body parsed in this build, as stored (state.pack_body)
     reread: set[str]  # files read again (changed or new)
     previous: list[DigestSource]  # what the last build read of them and of the removed files
 
@@ -57,13 +57,13 @@ def scan(content_dir: Path) -> tuple[list[tuple[Path, str, os.stat_result]], lis
 _CONFIG: SiteConfig | None = None  # set before forking the workers
 
 
-def _read_and_parse(job: tuple[str, str]) -> tuple[DigestSource | None, list[ContentError], bytes | None]:
+def _read_and_parse(job: tuple[str, str]) -> tuple[DigestSource | None, list[ContentError], StoredBody | None]:
     path, rel = job
     digest, errors = read_digest(Path(path), rel, Path(path).read_bytes(), _CONFIG)
     if digest is None:
         return None, errors, None
     digest.body_key = body_key(digest.body, _CONFIG.unsafe_html)
-    parsed = pickle.dumps(parse_body(digest.body, _CONFIG.unsafe_html), protocol=PICKLE)
+    parsed = pack_body(parse_body(digest.body, _CONFIG.unsafe_html))
     digest.body = ""  # parsed now; do not carry 10 KB per digest around
     return digest, errors, parsed
 
@@ -97,7 +97,7 @@ def load_sources(content_dir: Path, config: SiteConfig, drafts: bool, state: Bui
             jobs.append((str(path), rel))
             stats[rel] = stat
     errors: list[ContentError] = []
-    parsed: dict[str, bytes] = {}
+    parsed: dict[str, StoredBody] = {}
     for digest, file_errors, body in _run_jobs(jobs, config, workers or os.cpu_count() or 1):
         errors.extend(file_errors)
         if digest is None:
@@ -115,10 +115,10 @@ def load_sources(content_dir: Path, config: SiteConfig, drafts: bool, state: Bui
     return LoadedSources(digests, bodies, errors, warnings, records, removed, parsed, reread, previous)
 
 
-def _bodies(digests: list[DigestSource], parsed: dict[str, bytes], state: BuildState, content_dir: Path,
+def _bodies(digests: list[DigestSource], parsed: dict[str, StoredBody], state: BuildState, content_dir: Path,
             config: SiteConfig) -> list[ParsedBody]:
     """Parsed bodies: fresh ones, cached ones, and (rarely: the cache was pruned) parsed again."""
-    bodies = {key: pickle.loads(data) for key, data in parsed.items()}
+    bodies = {key: unpack_body(stored) for key, stored in parsed.items()}
     bodies.update(state.parsed([d.body_key for d in digests if d.body_key not in bodies]))
     for digest in digests:
         if digest.body_key not in bodies:
@@ -126,5 +126,5 @@ def _bodies(digests: list[DigestSource], parsed: dict[str, bytes], state: BuildS
             fresh, _ = read_digest(path, digest.rel, path.read_bytes(), config)
             body = parse_body(fresh.body if fresh else "", config.unsafe_html)
             bodies[digest.body_key] = body
-            parsed[digest.body_key] = pickle.dumps(body, protocol=PICKLE)
+            parsed[digest.body_key] = pack_body(body)
     return [bodies[d.body_key] for d in digests]
