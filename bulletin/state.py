@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS parsed (hash TEXT PRIMARY KEY, body BLOB, html TEXT);
 CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, hash TEXT);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT, deps TEXT);
 """
+CACHES = ("sources", "parsed", "objects")  # the tables a reset empties
 
 
 def digest_of(data: bytes) -> str:
@@ -72,8 +73,18 @@ class BuildState:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         if self.meta("schema") != SCHEMA_VERSION:
-            self.reset(keep_outputs=self.meta("schema") is not None)
-            self.set_meta("schema", SCHEMA_VERSION)
+            self._remake(keep_outputs=self.meta("schema") is not None)
+
+    def _remake(self, keep_outputs: bool) -> None:
+        """Another version's tables, whose columns may differ, made anew. Kept: which files
+        are ours, and the hashes of their bytes (every version had both), so a file rendered
+        again to the same bytes is not written again."""
+        ours = list(self.db.execute("SELECT path, hash FROM outputs")) if keep_outputs else []
+        self.db.executescript("".join(f"DROP TABLE {table};" for table in (*CACHES, "meta", "outputs")) + SCHEMA)
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT INTO outputs VALUES (?, ?, '', '')", ours)
+        self.set_meta("schema", SCHEMA_VERSION)
+        self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()
@@ -91,7 +102,7 @@ class BuildState:
         keep_hashes their bytes' hashes too (then a file rendered again to the same bytes is not
         written again: a new version or a changed setting rewrites only the files it changes)."""
         self.db.execute("BEGIN")
-        for table in ("sources", "parsed", "objects"):
+        for table in CACHES:
             self.db.execute(f"DELETE FROM {table}")
         self.db.execute("DELETE FROM meta WHERE name != 'schema'")
         if keep_outputs and keep_hashes:

@@ -443,6 +443,32 @@ def test_a_new_generator_version_renders_everything_and_rewrites_only_changed_fi
     assert result.unchanged == 0 and result.written > result.pages
 
 
+def test_an_older_versions_state_is_remade_and_its_files_stay_ours(built, tmp_path):
+    """A state written by schema 4 (parsed bodies in one column, outputs without deps): its
+    tables are made anew; the site comes out as a clean build's, and a file bulletin wrote
+    that the new build no longer makes is still removed (it is known to be ours)."""
+    import sqlite3
+
+    site, output = built
+    stale = output / "topics" / "mot-chu-de-cu.html"
+    db = sqlite3.connect(state_file(site, output))
+    db.executescript("DROP TABLE parsed; CREATE TABLE parsed (hash TEXT PRIMARY KEY, body BLOB);"
+                     "CREATE TABLE old AS SELECT path, hash, fingerprint FROM outputs;"
+                     "DROP TABLE outputs; ALTER TABLE old RENAME TO outputs;"
+                     "UPDATE meta SET value = '4' WHERE name = 'schema';")
+    db.execute("INSERT INTO outputs VALUES (?, '', '')", ("topics/mot-chu-de-cu.html",))
+    db.commit()
+    db.close()
+    stale.write_text("<p>an old page</p>", encoding="utf-8")
+    _touch_later(site / "content" / "2020" / "2020-w51.md")
+    result = build_site(site, output)
+    assert result.written == 0 and result.removed == 1 and not stale.exists()
+    clean = tmp_path / "clean"
+    build_site(site, clean, state=False)
+    assert tree(output) == tree(clean)
+    assert build_site(site, output).written == 0
+
+
 def _count_document_chunks(monkeypatch) -> list[str]:
     """The search document chunks (i/ and x/) the build made rather than reused."""
     from bulletin.search import index
