@@ -14,17 +14,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import frontmatter
-import yaml
-
 from . import urls
 from .config import SiteConfig
 from .errors import ContentError
+from .front_matter import parse_yaml, split_front_matter
 from .model import DecisionRef, DigestSource
 from .slugs import slugify
 
-# libyaml's parser when present: the pure-Python one is most of the load time.
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_WEEK_DAYS = 31
 REQUIRED = ("title", "week_start", "week_end")
 # Characters the parser uses as placeholders; they never belong in content.
@@ -35,8 +31,6 @@ CONTROL_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_NESTING = 100  # lists/quotes in a body; Python-Markdown recurses per level
 MAX_OPEN = 200  # `[` or `<` open at once in a paragraph; Python-Markdown is quadratic in them
 OPENERS = re.compile(r"[\[\]>]|<(?=[A-Za-z!/?])")
-MAX_DEPTH = 20  # nested lists/mappings in front matter
-MAX_VALUES = 10_000  # values front matter may stand for, once YAML aliases are expanded
 # Indentation, then the quote and list markers that open a nested block on one line.
 CONTAINER_PREFIX = re.compile(r"[ \t]*(?:(?:>|[-*+]|\d{1,9}[.)])(?:[ \t]+|$))*")
 CONTAINER_MARKER = re.compile(r"(?:>|[-*+]|\d{1,9}[.)])(?:[ \t]+|$)")
@@ -146,22 +140,6 @@ def read_digest(path: Path, rel: str, raw: bytes, config: SiteConfig
     return validate(path, rel, data, lines, body, body_line, hashlib.sha256(raw).hexdigest(), config)
 
 
-def split_front_matter(path: Path, text: str) -> tuple[str, str, int, ContentError | None]:
-    handler = frontmatter.YAMLHandler()
-    if not text.startswith("---\n") and text.rstrip("\n") != "---":
-        return "", "", 0, ContentError(path, 1, "no front matter: the file must start with a `---` line",
-                                       "add front matter at the very top:\n"
-                                       "    ---\n    title: …\n    week_start: 2020-12-14\n"
-                                       "    week_end: 2020-12-20\n    ---")
-    try:
-        front, body = handler.split(text)
-    except ValueError:
-        return "", "", 0, ContentError(path, 1, "front matter is not closed: no second `---` line",
-                                       "end the front matter with a line holding only `---`")
-    body_line = text[: len(text) - len(body)].count("\n") + 1 if body else text.count("\n") + 1
-    return front, body, body_line, None
-
-
 def describe_char(char: str) -> str:
     kind = "control character" if char < " " else "noncharacter"
     return f"the invisible {kind} U+{ord(char):04X}"
@@ -201,100 +179,6 @@ def check_nesting(path: Path, body: str, body_line: int) -> ContentError | None:
                                                           f"(at most {MAX_NESTING})",
                                 "flatten the nesting; deep indentation also nests lists")
     return None
-
-
-def _too_big(data: dict) -> tuple[str, str] | None:
-    """(key, what) when front matter nests deeper than MAX_DEPTH (a YAML alias inside itself
-    is infinitely deep), or when aliases repeat so much that it stands for more than
-    MAX_VALUES values: every stage that reads it would expand it."""
-    checked: dict[int, int] = {}  # id of a list/mapping -> the deepest level it was fine at
-
-    def deeper(value, depth: int) -> bool:
-        if not isinstance(value, (list, dict)):
-            return False
-        if depth > MAX_DEPTH:
-            return True
-        if checked.get(id(value), -1) >= depth:
-            return False  # aliases share objects: each is walked once per depth at most
-        checked[id(value)] = depth
-        return any(deeper(v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
-
-    sizes: dict[int, int] = {}
-
-    def size(value) -> int:  # values it expands to; finite, since no key nests too deep
-        if not isinstance(value, (list, dict)):
-            return 1
-        if id(value) not in sizes:
-            children = list(value.values()) + list(value) if isinstance(value, dict) else value
-            sizes[id(value)] = 1 + sum(size(v) for v in children)
-        return sizes[id(value)]
-
-    for key, value in data.items():
-        if deeper(value, 1):
-            return str(key), f"nests lists or mappings more than {MAX_DEPTH} levels deep"
-    total = 0
-    for key, value in data.items():
-        total += size(value)
-        if total > MAX_VALUES:
-            return str(key), f"stands for more than {MAX_VALUES:,} values (YAML aliases repeat them)"
-    return None
-
-
-YAML_TIMESTAMP = re.compile(r"(?<![\w.-])(\d{4})-(\d\d?)-(\d\d?)(?:[Tt ]+(\d\d?):(\d\d):(\d\d))?")
-
-
-def _impossible_timestamp(text: str) -> bool:
-    for match in YAML_TIMESTAMP.finditer(text):
-        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-        try:
-            dt.datetime(year, month, day, hour, minute, second)
-        except ValueError:
-            return True
-    return False
-
-
-def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentError | None]:
-    """YAML → dict, plus the file line of each top-level key."""
-    # YAML line 0 is the file's line 2 (after `---`), unless the text kept that line's newline.
-    offset = 1 if front.startswith("\n") else 2
-    try:
-        loader = SafeLoader(front)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else {}
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + offset if mark else None
-        column = mark.column + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        hint = "YAML does not allow tabs for indentation: use spaces" if "\t" in (exc.problem or "") or \
-            "tab" in problem else "check the quoting and indentation; quote values that contain `: ` or `#`"
-        return {}, {}, ContentError(path, line, f"front matter is not valid YAML: {problem}", hint, column)
-    except yaml.YAMLError as exc:
-        return {}, {}, ContentError(path, 2, f"front matter is not valid YAML: {exc}", "fix the YAML syntax")
-    except RecursionError:
-        return {}, {}, ContentError(path, 2, "front matter is nested too deeply", "flatten the lists and mappings")
-    except (ValueError, OverflowError) as exc:  # a YAML date or time that does not exist: 2020-02-30
-        rows = front.split("\n")
-        row = next((n for n, text in enumerate(rows) if _impossible_timestamp(text)), None)
-        return {}, {}, ContentError(path, row + offset if row is not None else 2,
-                                    f"front matter holds a date or time that does not exist ({exc})",
-                                    "check the day, month and time; write dates as YYYY-MM-DD")
-    if not isinstance(data, dict):
-        return {}, {}, ContentError(path, 2, "front matter must be `key: value` lines",
-                                    "write e.g. `title: …` on its own line")
-    lines = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + offset
-    too_big = _too_big(data)
-    if too_big is not None:
-        key, what = too_big
-        return {}, {}, ContentError(path, lines.get(key, 2), f"`{key}` {what}",
-                                    "write the values out plainly, without deep nesting or repeated aliases")
-    return data, lines, None
 
 
 class _Fields:
