@@ -100,12 +100,19 @@ def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentErr
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
+        unclosed = _unclosed(exc, front)
+        if unclosed:
+            return {}, {}, unclosed(path, offset)
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + offset if mark else None
         column = mark.column + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        hint = "YAML does not allow tabs for indentation: use spaces" if "\t" in (exc.problem or "") or \
-            "tab" in problem else "check the quoting and indentation; quote values that contain `: ` or `#`"
+        if "\t" in (exc.problem or "") or "tab" in problem:
+            hint = "YAML does not allow tabs for indentation: use spaces"
+        elif "escape" in problem:
+            hint = "inside double quotes a backslash starts an escape: write `\\\\`, or use single quotes"
+        else:
+            hint = "check the quoting and indentation; quote values that contain `: ` or `#`"
         return {}, {}, ContentError(path, line, f"front matter is not valid YAML: {problem}", hint, column)
     except yaml.YAMLError as exc:
         return {}, {}, ContentError(path, 2, f"front matter is not valid YAML: {exc}", "fix the YAML syntax")
@@ -130,3 +137,66 @@ def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentErr
         return {}, {}, ContentError(path, lines.get(key, 2), f"`{key}` {what}",
                                     "write the values out plainly, without deep nesting or repeated aliases")
     return data, lines, None
+
+
+# A quote, `[` or `{` left open: YAML notices it lines later (at the end of the front matter,
+# or at the next key it cannot read), but the line to fix is the one that opened it.
+# YAML's context → (its problem starts with, what was opened, how to close it).
+UNCLOSED = {
+    "while parsing a flow sequence": ("did not find expected ',' or ']'", "a `[`",
+                                      "end the list with `]` on the same line, or quote a value that starts with `[`"),
+    "while parsing a flow mapping": ("did not find expected ',' or '}'", "a `{`",
+                                     "end it with `}` on the same line, or quote a value that starts with `{`"),
+}
+QUOTE_HINT = "end the value with the quote mark it starts with, on the same line"
+QUOTED_VALUE = re.compile(r"""^(?:\s*-\s+)?(?:[^\s#"'-][^#]*?:\s+)?(["'])""")
+
+
+def _unclosed(exc: yaml.MarkedYAMLError, front: str):
+    """An error at the line where a quote, `[` or `{` was opened and never closed, or None."""
+    noticed = exc.problem_mark
+    if noticed is None:
+        return None
+    quote = _open_quote(front.split("\n")[:noticed.line])
+    if quote is not None:
+        line, column = quote
+        what, hint = "a quote mark", QUOTE_HINT
+    else:
+        known = UNCLOSED.get(exc.context or "")
+        opened = exc.context_mark
+        if not known or not opened or opened.line >= noticed.line or not (exc.problem or "").startswith(known[0]):
+            return None
+        line, column = opened.line, opened.column
+        _, what, hint = known
+
+    def error(path: Path, offset: int) -> ContentError:
+        return ContentError(path, line + offset, f"front matter is not valid YAML: {what} opened here is not "
+                            f"closed (YAML noticed on line {noticed.line + offset})", hint, column + 1)
+    return error
+
+
+def _open_quote(rows: list[str]) -> tuple[int, int] | None:
+    """(row, column) of the first value that opens a quote its row does not close. Such a
+    value may go on over several rows in YAML, but in a file that YAML cannot read, that
+    is nearly always a quote mark forgotten at the end of the row."""
+    for number, row in enumerate(rows):
+        match = QUOTED_VALUE.match(row)
+        if match and not _closes(row[match.end():], match.group(1)):
+            return number, match.start(1)
+    return None
+
+
+def _closes(rest: str, quote: str) -> bool:
+    position = 0
+    while position < len(rest):
+        char = rest[position]
+        if quote == '"' and char == "\\":
+            position += 2
+            continue
+        if char == quote:
+            if quote == "'" and rest[position + 1:position + 2] == "'":
+                position += 2  # '' stands for one ' inside single quotes
+                continue
+            return True
+        position += 1
+    return False

@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from bulletin.build import build_site
 from bulletin.config import SiteConfig
@@ -121,7 +123,17 @@ ERRORS = [
     ("---\ntitle: A\nweek_start: 2020-12-14\nweek_end: 2020-12-07\n---\nx\n", 4, ["before"]),
     ("---\ntitle: A\nweek_start: 2020-11-01\nweek_end: 2020-12-20\n---\nx\n", 4, ["31"]),
     ("---\ntitle: A\nweek_start: 2020-12-14\n\tweek_end: 2020-12-20\n---\nx\n", 4, ["YAML", "tab"]),
-    ("---\ntitle: [unclosed\nweek_start: 2020-12-14\nweek_end: 2020-12-20\n---\nx\n", None, ["YAML"]),
+    # a quote, `[` or `{` left open: the line that opened it, not the one where YAML noticed
+    ("---\ntitle: [unclosed\nweek_start: 2020-12-14\nweek_end: 2020-12-20\n---\nx\n", 2,
+     ["YAML", "`[` opened here is not closed", "noticed on line 3", "`]`"]),
+    ("---\ntitle: \"Bản tin\nweek_start: 2020-12-14\nweek_end: 2020-12-20\n---\nx\n", 2,
+     ["quote mark opened here is not closed", "noticed on line 5"]),
+    ("---\ntitle: A\nweek_start: 2020-12-14\nweek_end: 2020-12-20\nextra: {a: 1\n---\nx\n", 5,
+     ["`{` opened here", "`}`"]),
+    ("---\ntitle: \"C:\\phong ban\"\nweek_start: 2020-12-14\nweek_end: 2020-12-20\n---\nx\n", 2,
+     ["escape", "single quotes"]),
+    ("---\ntitle: \"Chỉ đạo\nweek_start: 2020-12-14\nweek_end: 2020-12-20\ndecisions:\n  - ref: \"2610/QĐ-UBND\"\n---\nx\n",
+     2, ["quote mark opened here", "noticed on line 6"]),  # YAML reads on to the next quote mark
     ("# Không có front matter\n\nx\n", 1, ["front matter"]),
     ("---\ntitle: A\nweek_start: 2020-12-14\nweek_end: 2020-12-20\nx\n", 1, ["front matter", "---"]),
     ("---\n- a\n- b\n---\nx\n", 2, ["key"]),
@@ -147,6 +159,24 @@ def test_each_content_error_names_the_file_the_line_and_a_fix(text, line, words)
     for word in words:
         assert word.lower() in error.format().lower(), error.format()
     assert error.hint, "every error says what to do"
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters='"\\'),
+                               max_size=30), min_size=2, max_size=8),
+       broken=st.integers(min_value=0), single=st.booleans())
+def test_a_quote_left_open_is_reported_on_its_own_line(values, broken, single):
+    """Whatever the values, and wherever YAML notices it, a value whose closing quote was
+    forgotten is the line reported (when YAML cannot read the front matter at all)."""
+    quote = "'" if single else '"'
+    escape = (lambda v: v.replace("'", "''")) if single else (lambda v: v)
+    broken %= len(values)
+    rows = [f"k{n}: {quote}{escape(v)}{quote if n != broken else ''}" for n, v in enumerate(values)]
+    text = "---\n" + "\n".join(rows) + "\n---\nx\n"
+    digest, errors = read(text)
+    yaml_errors = [e for e in errors if "not valid YAML" in e.message]
+    assume(yaml_errors)  # the open quote may pair with a later one into valid YAML
+    assert yaml_errors[0].line == broken + 2, yaml_errors[0].format()
 
 
 def test_two_digests_on_the_same_url_name_both_files(tmp_path):
