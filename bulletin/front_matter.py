@@ -100,9 +100,9 @@ def parse_yaml(path: Path, front: str) -> tuple[dict, dict[str, int], ContentErr
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        unclosed = _unclosed(exc, front)
+        unclosed = _unclosed(path, exc, front, offset)
         if unclosed:
-            return {}, {}, unclosed(path, offset)
+            return {}, {}, unclosed
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + offset if mark else None
         column = mark.column + 1 if mark else None
@@ -152,8 +152,8 @@ QUOTE_HINT = "end the value with the quote mark it starts with, on the same line
 QUOTED_VALUE = re.compile(r"""^(?:\s*-\s+)?(?:[^\s#"'-][^#]*?:\s+)?(["'])""")
 
 
-def _unclosed(exc: yaml.MarkedYAMLError, front: str):
-    """An error at the line where a quote, `[` or `{` was opened and never closed, or None."""
+def _unclosed(path: Path, exc: yaml.MarkedYAMLError, front: str, offset: int) -> ContentError | None:
+    """The error at the line where a quote, `[` or `{` was opened and never closed, if one was."""
     noticed = exc.problem_mark
     if noticed is None:
         return None
@@ -168,11 +168,8 @@ def _unclosed(exc: yaml.MarkedYAMLError, front: str):
             return None
         line, column = opened.line, opened.column
         _, what, hint = known
-
-    def error(path: Path, offset: int) -> ContentError:
-        return ContentError(path, line + offset, f"front matter is not valid YAML: {what} opened here is not "
-                            f"closed (YAML noticed on line {noticed.line + offset})", hint, column + 1)
-    return error
+    return ContentError(path, line + offset, f"front matter is not valid YAML: {what} opened here is not "
+                        f"closed (YAML noticed on line {noticed.line + offset})", hint, column + 1)
 
 
 def _open_quote(rows: list[str]) -> tuple[int, int] | None:
