@@ -300,13 +300,27 @@ def main() -> None:
         shutil.rmtree(TRASH, ignore_errors=True)
 
 
+def cpu_speed() -> float:
+    """Seconds of a fixed pure-Python loop (best of 5): this VM's speed varies by the hour, up
+    to twice, so runs of different sessions compare only through it (or through Hugo's time)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for n in range(3_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def run(args: argparse.Namespace) -> None:
     global ENV
     ENV = snapshot_code()
     started_load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     lines = [f"# Benchmarks\n", f"Machine: {machine()}. Medians of {args.runs} runs; peak memory is the "
              "largest PSS sum over the build's processes.\n",
-             f"Date: {time.strftime('%Y-%m-%d %H:%M')}. Load average at start: {started_load}.\n",
+             f"Date: {time.strftime('%Y-%m-%d %H:%M')}. Load average at start: {started_load}. "
+             f"CPU speed at start (`cpu_speed`, lower is faster): {cpu_speed():.3f} s.\n",
              "Before each cold build the last output is moved aside, not deleted (for Hugo and Pelican too): "
              "see `set_aside` in run_bench.py.\n"]
     by_size: dict[int, dict[str, tuple[float, int]]] = {}
@@ -329,7 +343,8 @@ def run(args: argparse.Namespace) -> None:
                                  f"bulletin/{name} = {cold / peer:.2f}.")
         print("\n".join(lines[-12:]), flush=True)
     lines.extend(growth(by_size))
-    lines.append(f"\nLoad average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}.")
+    lines.append(f"\nLoad average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}. "
+                 f"CPU speed at end: {cpu_speed():.3f} s.")
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"\nwritten {HERE / 'RESULTS.md'}")
 
