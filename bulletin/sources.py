@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .errors import ContentError
-from .load import discover, read_digest, url_collisions
+from .load import discover_with_stats, read_digest, url_collisions
 from .model import DigestSource, ParsedBody
 from .parse import parse_body
 from .state import BuildState, StoredBody, digest_of, pack_body, unpack_body
@@ -50,8 +50,7 @@ def body_key(body: str, unsafe_html: bool) -> str:
 
 def scan(content_dir: Path) -> tuple[list[tuple[Path, str, os.stat_result]], list[str]]:
     """Every digest file with its stat: all a no-op rebuild needs to look at."""
-    paths, warnings = discover(content_dir)
-    return [(p, p.relative_to(content_dir).as_posix(), p.stat()) for p in paths], warnings
+    return discover_with_stats(content_dir)
 
 
 _CONFIG: SiteConfig | None = None  # set before forking the workers

@@ -4,6 +4,7 @@ reporting every content error of a build at once (file, line, fix)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from bulletin.build import build_site
 from bulletin.config import SiteConfig
-from bulletin.load import discover, load_content, read_digest
+from bulletin.load import discover, discover_with_stats, load_content, read_digest
 from conftest import INVALID, copy_site, digest_md, run_cli, tree, write_files
 
 OK = digest_md("Bản tin", "2020-12-14", "2020-12-20", "Đoạn mở đầu của bản tin.\n\n## Mục một\n\nNội dung.")
@@ -40,6 +41,54 @@ def test_every_md_file_in_any_subfolder_is_a_digest_but_underscore_and_dot_names
     assert sorted(p.relative_to(tmp_path / "content").as_posix() for p in found) == [
         "2020/b.md", "2020/sub/c.md", "a.md"]
     assert warnings == []
+
+
+def _reference_discover(content_dir: Path) -> tuple[list[Path], list[str]]:
+    """The walk `discover` replaced (os.walk and Path checks): what it must still find."""
+    found, warnings = [], []
+    root = content_dir.resolve()
+    for folder, dirs, files in os.walk(content_dir, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")))
+        for name in sorted(files):
+            if name.startswith(("_", ".")) or not name.endswith(".md"):
+                continue
+            path = Path(folder) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                warnings.append(f"{path}: skipped: a symlink that leads out of {content_dir}")
+                continue
+            if not path.is_file():
+                warnings.append(f"{path}: skipped: not a regular file (a broken symlink, a pipe or a device)")
+                continue
+            found.append(path)
+        for name in list(dirs):
+            sub = Path(folder) / name
+            if sub.is_symlink() and not sub.resolve().is_relative_to(root):
+                warnings.append(f"{sub}: skipped: a symlinked folder that leads out of {content_dir}")
+                dirs.remove(name)
+    return found, warnings
+
+
+def test_the_walk_finds_what_the_os_walk_found_with_its_stats(tmp_path):
+    write_files(tmp_path, {
+        "content/a.md": OK, "content/b/c.md": OK, "content/b/Tuần 51.md": OK, "content/b/d/e.md": OK,
+        "content/_nhap/f.md": OK, "content/.an/g.md": OK, "content/b/_h.md": OK, "content/i.txt": "x",
+        "content/thu-muc.md/j.md": OK, "outside/k.md": OK, "outside/dir/l.md": OK,
+    })
+    content = tmp_path / "content"
+    (content / "lien-ket-trong.md").symlink_to(content / "a.md")
+    (content / "lien-ket-ngoai.md").symlink_to(tmp_path / "outside" / "k.md")
+    (content / "gay.md").symlink_to(content / "khong-co.md")
+    (content / "thu-muc-trong").symlink_to(content / "b", target_is_directory=True)
+    (content / "thu-muc-ngoai").symlink_to(tmp_path / "outside" / "dir", target_is_directory=True)
+    os.mkfifo(content / "ong.md")
+    found, warnings = discover_with_stats(content)
+    expected, expected_warnings = _reference_discover(content)
+    assert [path for path, _, _ in found] == expected and warnings == expected_warnings
+    assert len(expected) == 6 and len(warnings) == 4, (expected, warnings)
+    for path, rel, stat in found:
+        assert rel == path.relative_to(content).as_posix()
+        assert (stat.st_size, stat.st_mtime_ns, stat.st_ino) == (path.stat().st_size, path.stat().st_mtime_ns,
+                                                                 path.stat().st_ino)
 
 
 def test_urls_follow_the_content_folders_and_the_file_name(tmp_path):
