@@ -227,7 +227,7 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
     writer.commit(writer.staged, removed)
     clock.lap("commit")
     db.save(sources=loaded.records, removed_sources=loaded.removed,
-            parsed={}, objects=objects, old_objects=old_objects,
+            objects=objects, old_objects=old_objects,
             outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,

@@ -150,17 +150,17 @@ class BuildState:
                 if not keys.isdisjoint(deps.split("\n"))}
 
     def save(self, *, sources: dict[str, tuple[int, int, str, bytes]], removed_sources: set[str],
-             parsed: dict[str, StoredBody], objects: dict[str, str], old_objects: dict[str, str],
+             objects: dict[str, str], old_objects: dict[str, str],
              outputs: dict[str, tuple[str, str]], removed_outputs: set[str],
              deps: dict[str, set[str]], meta: dict[str, str]) -> None:
-        """One transaction: the state moves to the new build all at once or not at all."""
+        """One transaction: the state moves to the new build all at once or not at all (fresh
+        parse results are stored before, by `save_parsed`)."""
         db = self.db
         db.execute("BEGIN")
         try:
             db.executemany("DELETE FROM sources WHERE rel = ?", ((r,) for r in removed_sources))
             db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
                            ((rel, *row) for rel, row in sources.items()))
-            db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)", ((k, *v) for k, v in parsed.items()))
             db.executemany("DELETE FROM objects WHERE key = ?", ((k,) for k in old_objects.keys() - objects.keys()))
             db.executemany("INSERT OR REPLACE INTO objects VALUES (?, ?)",
                            ((k, h) for k, h in objects.items() if old_objects.get(k) != h))
