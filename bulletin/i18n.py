@@ -48,6 +48,11 @@ def catalogue(language: str) -> dict[str, str]:
     return json.loads(text)
 
 
+class MissingMessage(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class Messages:
     """`t("page_n", n=2)` in templates; a missing key is a bug, so it raises."""
 
@@ -57,8 +62,15 @@ class Messages:
         self._dates: dict[tuple[dt.date, str], str] = {}
 
     def __call__(self, key: str, **values) -> str:
-        text = self._strings[key]
+        try:
+            text = self._strings[key]
+        except KeyError:
+            raise MissingMessage(f"no UI string named {key!r} in the {self.language!r} catalogue "
+                                 f"(bulletin/locales/{self.language}.json)") from None
         return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        return key in self._strings
 
     def date(self, value: dt.date | dt.datetime | None, style: str = "short") -> str:
         if value is None:

@@ -131,3 +131,49 @@ def test_every_all_numeric_pattern_in_use_takes_the_direct_path():
 
     used = {p for styles in DATE_PATTERNS.values() for p in styles.values()}
     assert {p for p in used if numeric(p)} == set(NUMERIC_PATTERNS)
+
+
+# -- t("key") compiled into the template ----------------------------------------------------
+
+def _renderer_with(tmp_path, templates: dict[str, str]):
+    from bulletin.config import load_config
+    from bulletin.render import Renderer
+
+    site = copy_site(SMALL, tmp_path / "site")
+    (site / "templates").mkdir(exist_ok=True)
+    for name, text in templates.items():
+        (site / "templates" / name).write_text(text, encoding="utf-8")
+    return Renderer(site, load_config(site))
+
+
+def test_a_literal_message_is_compiled_into_the_template_as_its_text(tmp_path):
+    renderer = _renderer_with(tmp_path, {"x.html": '<a title="{{ t("home") }}">{{ t("page_n", n=2) }}</a>'})
+    code = renderer.env.compile(renderer.env.loader.get_source(renderer.env, "x.html")[0], "x.html", raw=True)
+    assert "Trang chủ" in code  # folded: no call left for it
+    assert "'page_n'" in code  # a message with values is still called
+    assert renderer.render("x.html", "index.html", {}) == '<a title="Trang chủ">Trang 2</a>'
+
+
+def test_a_template_that_binds_t_itself_is_compiled_as_written(tmp_path):
+    renderer = _renderer_with(tmp_path, {
+        "macro.html": '{% macro t(key) %}[{{ key }}]{% endmacro %}{{ t("home") }}',
+        "loop.html": '{% for t in ["x"] %}{{ t }}{% endfor %}{{ t("home") }}',
+        "set.html": '{% set t = t %}{{ t("home") }}',
+        "import.html": '{% import "macro.html" as t %}{{ t is defined }}',
+    })
+    assert renderer.render("macro.html", "index.html", {}) == "[home]"
+    assert renderer.render("loop.html", "index.html", {}) == "xTrang chủ"
+    assert renderer.render("set.html", "index.html", {}) == "Trang chủ"
+    for name in ("macro.html", "loop.html", "set.html", "import.html"):
+        code = renderer.env.compile(renderer.env.loader.get_source(renderer.env, name)[0], name, raw=True)
+        assert "Trang chủ" not in code, name
+
+
+def test_a_missing_message_still_fails_on_its_template_line(tmp_path):
+    from bulletin.errors import BuildError
+
+    renderer = _renderer_with(tmp_path, {"x.html": 'one\n{{ t("home") }}\n{{ t("no_such_key") }}\n'})
+    with pytest.raises(BuildError) as caught:
+        renderer.render("x.html", "index.html", {})
+    error = caught.value.errors[0]
+    assert error.line == 3 and "no_such_key" in str(error)
