@@ -22,8 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_bench import OUT, REPO, corpus  # noqa: E402
 
-from bulletin import build as build_module, model_files, render_pages, write  # noqa: E402
-from bulletin.build import build_site, fresh_object_hashes, load_site  # noqa: E402
+from bulletin import model_files, pipeline, render_pages, write  # noqa: E402
+from bulletin.build import build_site, load_site  # noqa: E402
+from bulletin.pipeline import fresh_object_hashes  # noqa: E402
 from bulletin.errors import BuildError  # noqa: E402
 from bulletin.state import BuildState  # noqa: E402
 from bulletin.write import state_file  # noqa: E402
@@ -308,7 +309,7 @@ def main() -> None:
     parser.add_argument("--force-helpers", action="store_true")
     args = parser.parse_args()
     if args.force_helpers:
-        model_files.PARALLEL_MODEL_FILES = build_module.PARALLEL_OBJECTS = write.PARALLEL_STATS = 0
+        model_files.PARALLEL_MODEL_FILES = pipeline.PARALLEL_OBJECTS = write.PARALLEL_STATS = 0
         render_pages.PARALLEL_RENDER_THRESHOLD = 0
     for seed in args.seeds:
         run(seed, args.steps, args.digests)

@@ -14,9 +14,10 @@ from typing import Iterator
 
 from . import __version__, urls
 from .config import SiteConfig
-from .render import BUILTIN_TEMPLATES
 from .state import BuildState
 
+# The built-in theme (render.py loads its templates after the site's own).
+BUILTIN_TEMPLATES = Path(__file__).parent / "theme" / "templates"
 BUILTIN_STATIC = Path(__file__).parent / "theme" / "static"
 
 

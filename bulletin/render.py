@@ -30,8 +30,7 @@ from .config import SiteConfig
 from .deps import TrackingEnvironment
 from .errors import BuildError, ContentError
 from .i18n import Messages, MissingMessage
-
-BUILTIN_TEMPLATES = Path(__file__).parent / "theme" / "templates"
+from .inputs import BUILTIN_TEMPLATES
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,16 @@ import os
 from datetime import date, timedelta
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulletin.build import build_site, fresh_object_hashes, load_site
+from bulletin.build import build_site, load_site
+from bulletin.pipeline import fresh_object_hashes
 from bulletin.search.index import documents
 from bulletin.state import BuildState
 from bulletin.write import state_file
@@ -286,8 +289,27 @@ def test_files_no_longer_produced_are_removed(built):
 
 def test_no_op_rebuild_takes_the_fast_path(built):
     site, output = built
+    full = build_site(site, output, clean=True)
     result = build_site(site, output)
     assert result.site is None and result.written == 0
+    # the summary line counts as a build's does: the pages, and every file unchanged
+    assert (result.pages, result.unchanged, result.digests) == (full.pages, full.written + full.unchanged,
+                                                               full.digests)
+
+
+def test_a_no_op_rebuild_imports_none_of_the_stages(built):
+    """Through the real command: the stages' libraries are imported only by a build with work."""
+    site, output = built
+    script = ("import sys\nfrom bulletin.cli import main\n"
+              f"main(['build', '--source', {str(site)!r}, '--output', {str(output)!r}], standalone_mode=False)\n"
+              "print(sorted(m for m in ('jinja2', 'markdown', 'numpy', 'nh3', 'bs4', 'bulletin.pipeline') "
+              "if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "0 files written" in run.stdout and run.stdout.splitlines()[-1] == "[]", run.stdout
+    digest = site / "content" / "2020" / "2020-w50.md"
+    digest.write_text(digest.read_text(encoding="utf-8") + "\nMột câu thêm.\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "bulletin.pipeline" in run.stdout.splitlines()[-1] and "jinja2" in run.stdout.splitlines()[-1]
 
 
 def test_a_deleted_output_folder_is_built_again_in_full(built, tmp_path):
@@ -610,7 +632,7 @@ def test_a_document_taking_a_key_moves_the_unchanged_digests_citing_its_namesake
     order keeps it plain (index._assign_keys). A new digest citing 40-TB/TU takes the plain key
     from 40-TB/TƯ, so an unchanged digest citing 40-TB/TƯ now links elsewhere and has another hash:
     the carried hashes must not keep its old one. And what no edit reached is not hashed again."""
-    from bulletin import build as build_module
+    from bulletin import pipeline
 
     site, output = built
     path = site / "content" / "2020" / "2020-w50.md"
@@ -619,14 +641,14 @@ def test_a_document_taking_a_key_moves_the_unchanged_digests_citing_its_namesake
     build_site(site, output)
     assert_same_as_clean(site, output, tmp_path / "clean")
     hashed: list[str] = []
-    real = build_module.object_hashes
+    real = pipeline.object_hashes
 
     def counting(value, own=None):
         if own is None:
             hashed.append(type(value).__name__)
         return real(value, own)
 
-    monkeypatch.setattr(build_module, "object_hashes", counting)
+    monkeypatch.setattr(pipeline, "object_hashes", counting)
     (site / "content" / "2021" / "2021-w02.md").write_text(
         '---\ntitle: "Bản tin tuần 2"\nweek_start: 2021-01-11\nweek_end: 2021-01-17\n---\n\n'
         "## Kết luận của Tỉnh ủy\n\nThực hiện Thông báo số 40-TB/TU ngày 10/12/2020 của Tỉnh ủy.\n",

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bulletin import build as build_module, model_files, render_pages, write
+from bulletin import model_files, pipeline, render_pages, write
 from bulletin.build import build_site
 from bulletin.errors import BuildError, ContentError
 from bulletin.workers import WorkerDied, run_beside, run_chunks
@@ -161,18 +161,19 @@ def test_a_failed_rebuild_leaves_no_model_file_helper_behind(tmp_path, monkeypat
 
 
 def test_object_hashes_made_in_two_processes_are_the_same(sample_site, monkeypatch):
-    from bulletin.build import _object_hashes, _site_objects, load_site
+    from bulletin.build import load_site
+    from bulletin.pipeline import _object_hashes, _site_objects
     from bulletin.pages import decision_types, decision_years
 
     site = load_site(sample_site[0])[1]
     years = decision_years(site)
     objects = list(_site_objects(site, years, decision_types(years)))
     serial = _object_hashes(objects, 1)
-    monkeypatch.setattr(build_module, "PARALLEL_OBJECTS", 0)
+    monkeypatch.setattr(pipeline, "PARALLEL_OBJECTS", 0)
     parent = os.getpid()
     pids = []
-    real = build_module.object_hashes
-    monkeypatch.setattr(build_module, "object_hashes", lambda o: pids.append(os.getpid()) or real(o))
+    real = pipeline.object_hashes
+    monkeypatch.setattr(pipeline, "object_hashes", lambda o: pids.append(os.getpid()) or real(o))
     assert _object_hashes(objects, 2) == serial and len(serial) > len(objects) > 10  # and memberships
     assert pids and set(pids) == {parent}  # this process hashed half; the helper's calls are not seen here
     assert len(pids) == len(objects) // 2

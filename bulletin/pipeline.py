@@ -1,0 +1,223 @@
+"""The stages of a build that has work to do, in order (build.py decides whether there is).
+
+Load and parse the changed files (sources.py), index the archive (index.py), find the
+objects that changed and the pages that read them (deps.py, state.py), plan and render
+those pages (plan.py, render_pages.py), make the data files and the search index
+(model_files.py), then commit the output and save the build state (write.py, state.py).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import ExitStack
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+from . import __version__, urls
+from .build import BuildResult
+from .carried_hashes import CarriedHashes
+from .config import SiteConfig
+from .deps import object_hashes
+from .errors import BuildError
+from .feeds import atom_feed, sitemap_files
+from .index import build_index
+from .inputs import static_files
+from .memory import settle
+from .model import Site
+from .model_files import EarlyDocuments, EarlyPostings, from_model, make_model_files
+from .pages import TEMPLATES, decision_types, decision_years, site_pages
+from .plan import META as PLAN_META, plan_pages
+from .render import Renderer
+from .render_pages import PageRenderer, render_pages
+from .reuse import LastModelFiles
+from .search.index import SCRIPT as SEARCH_SCRIPT
+from .search_state import LastPostings
+from .sources import load_sources
+from .state import BodyStore, BuildState, digest_of
+from .workers import run_beside
+from .write import OutputsPresent, OutputWriter
+
+
+def _site_objects(site: Site, years, types) -> Iterator[object]:
+    yield from site.digests  # items are hashed with their digest
+    yield from site.topics
+    yield from site.decisions
+    for year in site.years:
+        yield year
+        yield from year.weeks
+    for year in years:
+        yield year
+        yield from year.types
+    yield from types
+
+
+PARALLEL_OBJECTS = 40_000  # below this, forking a helper to hash half of them costs more than it saves
+
+
+def _object_hashes(objects: list[object], workers: int, carried: CarriedHashes | None = None
+                   ) -> dict[str, str]:
+    """Key → hash of every model object and its memberships (deps.py), carrying over the own
+    hashes no edit can have changed; on a big site half of the others in a forked helper
+    (141,000 objects at 10,000 digests)."""
+    def hashes(part: list[object]) -> list[tuple[str, str]]:
+        return [pair for o in part for pair in object_hashes(o)]
+
+    carried_pairs: list[tuple[str, str]] = []
+    if carried is not None:
+        fresh = []
+        for o in objects:
+            own = carried.own_hash(o)
+            if own is None:
+                fresh.append(o)
+            else:
+                carried_pairs.extend(object_hashes(o, own))
+        objects = fresh
+    if workers < 2 or len(objects) < PARALLEL_OBJECTS:
+        return dict(carried_pairs + hashes(objects))
+    half = len(objects) // 2
+    theirs, mine = run_beside(lambda: hashes(objects[half:]), lambda: hashes(objects[:half]))
+    return dict(carried_pairs + mine + theirs)
+
+
+def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, drafts: bool,
+               workers: int, progress: bool, started: float, helpers: ExitStack, scanned, inputs: str,
+               env_fingerprint: str, search_enabled: bool) -> BuildResult:
+    """Every stage after the no-op check: `scanned` is the content scan, `inputs` its signature."""
+    clock = _Clock()
+    renderer = Renderer(source_dir, config, search_enabled=search_enabled)
+    renderer.check_templates(TEMPLATES)
+    recorded = db.outputs()
+    writer.open(set(recorded))  # staging from here on: helpers stage the model's files as they make them
+    present = OutputsPresent(writer.output, recorded, workers)  # a file deleted by hand is made again
+    try:
+        loaded = load_sources(source_dir / "content", config, drafts, db, reuse=True, scanned=scanned,
+                              workers=workers)
+        if loaded.errors:
+            raise BuildError(loaded.errors)
+        clock.lap("load and parse")
+        settle()
+        site = build_index(list(zip(loaded.digests, loaded.bodies)), config)
+        bodies = _keep_bodies_out_of_memory(db, loaded)
+        settle()
+        old_outputs = present.result()
+        postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
+        old_objects = db.object_hashes()
+        carried = CarriedHashes.of(loaded, db, old_objects)
+        early = None
+        if (loaded.changed or loaded.removed) and EarlyPostings.worth_it(site, old_outputs, workers, postings):
+            early = helpers.enter_context(EarlyPostings(site, config, old_outputs, postings, carried))
+
+        years = decision_years(site)
+        types = decision_types(years)
+        objects = _object_hashes(list(_site_objects(site, years, types)), workers, carried)
+        changed_objects = {k for k, h in objects.items() if old_objects.get(k) != h}
+        changed_objects |= old_objects.keys() - objects.keys()
+    finally:
+        present.stop()
+    reading_changed = db.pages_reading(changed_objects) if changed_objects else set()
+    # The data files and the search index are functions of the model alone: when no
+    # object changed (a template or static edit), last build's files still hold. (The
+    # state's hashes are last build's, and none at all after a reset.)
+    model_unchanged = bool(old_objects) and not changed_objects
+    model_files_present = all(p in old_outputs for p in recorded if from_model(p))
+    remake_model_files = not (model_unchanged and model_files_present)
+    last_model_files = LastModelFiles(objects, old_outputs, writer.output,
+                                      LastModelFiles.saved_lists(db.meta(LastModelFiles.META)))
+    early_documents = None
+    if early and not remake_model_files:
+        early.stop()
+        early = None
+    elif early:  # the rest of the model's files too, beside planning and rendering
+        early_documents = helpers.enter_context(EarlyDocuments(site, config, old_outputs, last_model_files,
+                                                                   writer))
+    clock.lap("index")
+
+    plan = plan_pages(site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
+                      renderer.env, old_outputs, reading_changed, db.meta(PLAN_META))
+    jobs, produced = plan.jobs, plan.kept
+    unchanged_pages = set(produced)
+    clock.lap("plan")
+    settle()
+    rendered = render_pages(PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
+    jobs.clear()  # the pages and their contexts: not needed by what follows, which is memory-hungry
+    clock.lap("render")
+    settle()
+    # Unless helpers started early are making them (a rebuild), the model's own files are made
+    # once the page workers are gone: making them alongside was measured slower, as every page
+    # of the shared model written while the workers live is copied.
+    model_files = (make_model_files(site, config, writer, old_outputs, workers, postings, last_model_files,
+                                    carried, early, early_documents)
+                   if remake_model_files else [])
+    clock.lap("data and search")
+    deps = {r.url: r.deps for r in rendered}
+    for r in rendered:
+        produced[r.url] = (r.hash, r.fingerprint)
+    if not remake_model_files:
+        produced.update((p, v) for p, v in old_outputs.items() if from_model(p) and p not in produced)
+    produced.update((path, (digest, signature)) for path, digest, _, signature in model_files)
+    for rel, data in _other_files(site, config, source_dir, list(produced)):
+        digest = digest_of(data)
+        if old_outputs.get(rel, ("",))[0] != digest:
+            writer.stage(rel, data)
+        produced[rel] = (digest, "")
+    removed = set(recorded) - set(produced)
+    clock.lap("other files")
+    writer.commit(writer.staged, removed)
+    clock.lap("commit")
+    db.save(sources=loaded.records, removed_sources=loaded.removed,
+            objects=objects, old_objects=old_objects,
+            outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
+            removed_outputs=removed, deps=deps,
+            meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
+                  "pages": str(plan.pages), "files": str(len(produced)), "digests": str(len(site.digests)),
+                  PLAN_META: json.dumps(plan.templates),
+                  **({LastPostings.META: postings.made} if postings.made else {}),
+                  **({LastModelFiles.META: json.dumps(last_model_files.made_lists)} if model_files else {})})
+    if loaded.changed or loaded.removed:
+        db.prune_parsed({s.body_key for s in loaded.digests})
+    writer.finish()
+    clock.lap("state")
+    written = len(writer.staged)
+    return BuildResult(site, writer.output, plan.pages, written, len(produced) - written, len(removed),
+                       time.perf_counter() - started, loaded.warnings, digests=len(site.digests),
+                       timings=clock.laps, changed=sorted(writer.staged | removed))
+
+
+def fresh_object_hashes(site: Site) -> dict[str, str]:
+    """Every object of a model hashed anew, as a first build does: what the carried hashes
+    (carried_hashes.py) of an incremental build must equal (tests, bench/fuzz_exactness.py)."""
+    years = decision_years(site)
+    return _object_hashes(list(_site_objects(site, years, decision_types(years))), 1)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
+
+
+def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:
+    """Digest HTML is read back when its page renders; the model keeps items, not bodies."""
+    if db.path is None:
+        return BodyStore(None, {d.body_key: b.html for d, b in zip(loaded.digests, loaded.bodies)})
+    db.save_parsed(loaded.parsed)
+    loaded.parsed = {}
+    for body in loaded.bodies:
+        body.html = ""
+    return BodyStore(db.path)
+
+
+def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str]
+                 ) -> Iterator[tuple[str, bytes]]:
+    yield SEARCH_SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()
+    yield urls.FEED, atom_feed(site, config)
+    if config.base_url:
+        yield from sitemap_files([u for u in page_urls if u.endswith(".html")], config.base_url)
+    yield from static_files(source_dir)
