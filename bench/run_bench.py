@@ -289,6 +289,8 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true", help="skip Hugo and Pelican")
     parser.add_argument("--peer-sizes", type=int, nargs="+", default=[1000],
                         help="sizes at which Hugo and Pelican are timed too (they are slow at 10,000)")
+    parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md",
+                        help="where to write the table (a partial run need not replace the full one)")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if TRASH.exists():
@@ -317,7 +319,7 @@ def run(args: argparse.Namespace) -> None:
     global ENV
     ENV = snapshot_code()
     started_load = " ".join(f"{v:.2f}" for v in os.getloadavg())
-    lines = [f"# Benchmarks\n", f"Machine: {machine()}. Medians of {args.runs} runs; peak memory is the "
+    lines = ["# Benchmarks\n", f"Machine: {machine()}. Medians of {args.runs} runs; peak memory is the "
              "largest PSS sum over the build's processes.\n",
              f"Date: {time.strftime('%Y-%m-%d %H:%M')}. Load average at start: {started_load}. "
              f"CPU speed at start (`cpu_speed`, lower is faster): {cpu_speed():.3f} s.\n",
@@ -345,8 +347,8 @@ def run(args: argparse.Namespace) -> None:
     lines.extend(growth(by_size))
     lines.append(f"\nLoad average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}. "
                  f"CPU speed at end: {cpu_speed():.3f} s.")
-    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"\nwritten {HERE / 'RESULTS.md'}")
+    args.results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"\nwritten {args.results}")
 
 
 if __name__ == "__main__":

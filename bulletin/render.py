@@ -6,7 +6,8 @@ on for every template. Each page gets a small context (see `pages.py`), plus
 these globals and filters:
 
 - `site`: title, description, issuer, language, base_url, extra (bulletin.toml)
-- `t(key, **values)`: a UI string from the message catalogue
+- `t(key, **values)`: a UI string from the message catalogue (`t("key")` with a literal
+  key is compiled into the template as its text: `_MessagesEnvironment`)
 - `root`: the prefix from the current page back to the site root ("../../")
 - `x|rel`: a site-root-relative URL made relative to the current page
 - `d|date`, `d|date("long")`, `digest|week_range`: dates as readers write them
@@ -142,7 +143,8 @@ class _MessagesEnvironment(TrackingEnvironment):
     """Compiles `t("key")` (a literal key, no values) into the message itself: the same text,
     but a literal in the compiled template rather than a call on every render, about ten a
     page (140,000 decision pages at 10,000 digests). A template that binds a name `t` of its
-    own (set, for, a macro or its parameters, import) is compiled as written."""
+    own (set, for, a macro or its parameters, import) is compiled as written; a partial it
+    includes still shows the catalogue's text (`t` is the catalogue's name in every template)."""
 
     def __init__(self, messages: Messages, **options):
         super().__init__(**options)
@@ -171,6 +173,8 @@ class _FoldMessages(NodeTransformer):
 
 
 def _binds_name(template: nodes.Template, name: str) -> bool:
+    """Whether the template gives `name` a meaning of its own anywhere (then `t(…)` may not be
+    the catalogue's)."""
     if any(n.name == name and n.ctx != "load" for n in template.find_all(nodes.Name)):
         return True
     if any(n.name == name for n in template.find_all(nodes.Macro)):
