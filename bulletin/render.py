@@ -144,7 +144,9 @@ class _MessagesEnvironment(TrackingEnvironment):
     but a literal in the compiled template rather than a call on every render, about ten a
     page (140,000 decision pages at 10,000 digests). A template that binds a name `t` of its
     own (set, for, a macro or its parameters, import) is compiled as written; a partial it
-    includes still shows the catalogue's text (`t` is the catalogue's name in every template)."""
+    includes still shows the catalogue's text (`t` is the catalogue's name in every template).
+    The compiled code holds the texts: a Jinja bytecode cache must not be shared by environments
+    of different languages (the build has none; the environment fingerprint names the catalogue)."""
 
     def __init__(self, messages: Messages, **options):
         super().__init__(**options)

@@ -48,7 +48,8 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
 
 class MemoryBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates shared by many in-process builds (Jinja checks each against its
-    source, so an edited template is compiled again): speed only, for the long test modules."""
+    source, so an edited template is compiled again): speed only, for the long test modules.
+    One per language: the compiled templates hold the UI strings (render._MessagesEnvironment)."""
 
     def __init__(self) -> None:
         self.codes: dict[str, bytes] = {}

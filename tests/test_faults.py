@@ -61,12 +61,12 @@ def fault_report():
 def compiled_templates_once():
     """Speed only: the in-process builds share compiled templates (Jinja's bytecode cache,
     checked against each template's source, so an edited template is compiled again)."""
-    cache = MemoryBytecodeCache()
+    caches: dict[str, MemoryBytecodeCache] = {}  # per language: the UI strings are compiled in (render.py)
     original_init = bulletin.render.Renderer.__init__
 
     def init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
-        self.env.bytecode_cache = cache
+        self.env.bytecode_cache = caches.setdefault(self.messages.language, MemoryBytecodeCache())
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bulletin.render.Renderer, "__init__", init)

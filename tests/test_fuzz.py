@@ -58,14 +58,14 @@ def report():
 def compiled_templates_once():
     """Speed only: thousands of builds share the compiled built-in templates (Jinja's own
     bytecode cache, checked against the source) instead of compiling them each time."""
-    cache = MemoryBytecodeCache()
+    caches: dict[str, MemoryBytecodeCache] = {}  # per language: the UI strings are compiled in (render.py)
     original_init = bulletin.render.Renderer.__init__
     original_closure = bulletin.deps.template_closure
     closures: dict[tuple, set[str] | None] = {}
 
     def init(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
-        self.env.bytecode_cache = cache
+        self.env.bytecode_cache = caches.setdefault(self.messages.language, MemoryBytecodeCache())
 
     def closure(env, name):
         key = (name, tuple(tuple(getattr(loader, "searchpath", ())) for loader in env.loader.loaders))
