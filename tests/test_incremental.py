@@ -389,6 +389,29 @@ def _count_tokenising(monkeypatch) -> list[int]:
     return parts
 
 
+def _count_document_hashing(monkeypatch) -> list[int]:
+    """The documents whose texts the build hashed for the search postings, one count per call."""
+    from bulletin.search import tokens
+
+    counts: list[int] = []
+    real = tokens._hashes
+    monkeypatch.setattr(tokens, "_hashes", lambda docs, text: counts.append(len(docs)) or real(docs, text))
+    return counts
+
+
+def test_a_digest_added_in_between_hashes_only_its_own_documents_texts(built, monkeypatch, tmp_path):
+    """The documents after it get other ids; their hashes are found by name (search/tokens.py)."""
+    site, output = built
+    hashed = _count_document_hashing(monkeypatch)
+    (site / "content" / "2020" / "2020-w52.md").write_text(
+        '---\ntitle: "Bản tin tuần 52"\nweek_start: 2020-12-21\nweek_end: 2020-12-27\n---\n\n'
+        "Tuần này UBND tỉnh họp thường kỳ.\n\n## Giao chỉ tiêu {topics=\"Kế hoạch\"}\n\n"
+        "UBND tỉnh ban hành Quyết định số 777/QĐ-UBND ngày 22/12/2020 giao chỉ tiêu.\n", encoding="utf-8")
+    build_site(site, output)
+    assert sum(hashed) == 2, hashed  # its item and the one document it cites, both new
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
 def _count_shards(monkeypatch) -> list[str]:
     """The kinds of the postings shards the build made rather than took from the last build."""
     from bulletin.search import shards

@@ -119,8 +119,9 @@ def test_touched_keys_are_the_keys_whose_lists_changed_when_no_document_moved(ol
 @settings(max_examples=150, deadline=None)
 @given(items_, decisions_, st.data())
 def test_carried_document_hashes_equal_hashing_every_document(old_items, old_decisions, data):
-    """The same documents under the same ids, some edited: taking last build's hash of every
-    document reported unchanged gives the hashes of hashing them all (tokens.DocumentHashes)."""
+    """The same documents, some edited, some added, some gone: taking last build's hash of
+    every document reported unchanged, found by its name wherever its id now is, gives the
+    hashes of hashing them all (tokens.DocumentHashes)."""
     for n, old in enumerate(old_items):
         old.digest = SimpleNamespace(url=f"d{n}")
     previous = DocumentHashes.of(old_items, old_decisions)
@@ -135,10 +136,15 @@ def test_carried_document_hashes_equal_hashing_every_document(old_items, old_dec
     edited = {id(items[n].digest) for n in edited_items} | {id(decisions[n]) for n in edited_decisions}
     carried = DocumentHashes.carried(items, decisions, previous, lambda value: id(value) not in edited)
     assert carried == DocumentHashes.of(items, decisions)
-    if items:  # another document under an id: every document is hashed again
+    unedited = lambda value: id(value) not in edited  # noqa: E731
+    if items:  # another document under an id: hashed, the others found by name
         moved = [item(["giao"], 0, "elsewhere"), *items[1:]]
-        assert DocumentHashes.carried(moved, decisions, previous, lambda value: True) == DocumentHashes.of(
-            moved, decisions)
+        assert DocumentHashes.carried(moved, decisions, previous, unedited) == DocumentHashes.of(moved, decisions)
+    # a digest added in between and the first one deleted: every id after them moves
+    added = item(["dat", "dai"], 1, "added")
+    renumbered = [*items[1:len(items) // 2], added, *items[len(items) // 2:]]
+    fewer = decisions[1:]
+    assert DocumentHashes.carried(renumbered, fewer, previous, unedited) == DocumentHashes.of(renumbered, fewer)
 
 
 # -- the batch tokeniser (search/scan.py) against its one-document definition --------------------
