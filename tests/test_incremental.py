@@ -752,7 +752,7 @@ def test_rows_saved_by_a_build_that_then_failed_lend_no_document_hashes(built, t
     assert_same_as_clean(site, output, tmp_path / "clean")
 
 
-def test_pages_reading_matches_whole_keys_whether_or_not_sqlite_picks_the_rows(monkeypatch):
+def test_pages_reading_matches_whole_keys():
     db = BuildState(None)
     try:
         db.save(sources={}, removed_sources=set(), objects={}, old_objects={}, removed_outputs=set(), meta={},
@@ -760,9 +760,6 @@ def test_pages_reading_matches_whole_keys_whether_or_not_sqlite_picks_the_rows(m
                 deps={"a.html": {"decision:qd-ubnd-26-2020", "topic:dat-dai/items"},
                       "b.html": {"decision:qd-ubnd-2610-2020"},  # holds the first key as text, not as a key
                       "c.html": {"topic:dat-dai"}})
-        keys = {"decision:qd-ubnd-26-2020", "topic:dat-dai"}
-        assert db.pages_reading(keys) == {"a.html", "c.html"}
-        monkeypatch.setattr("bulletin.state.FEW_KEYS", 0)  # every row split here
-        assert db.pages_reading(keys) == {"a.html", "c.html"}
+        assert db.pages_reading({"decision:qd-ubnd-26-2020", "topic:dat-dai"}) == {"a.html", "c.html"}
     finally:
         db.close()
