@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from . import urls
 from .citations import TYPE_NAMES, parse_ref
@@ -45,7 +46,7 @@ class _YearResolver:
     document that is not later than the citing digest (spec: decisions, identity)."""
 
     def __init__(self, dated: dict[Identity, list[dt.date]]):
-        self.dated = {k: sorted(v) for k, v in dated.items()}
+        self.dated = {k: sorted(v) if len(v) > 1 else v for k, v in dated.items()}  # most are cited once
 
     def year(self, identity: Identity, cited: CitedDocument, digest_end: dt.date) -> int:
         if cited.year:
@@ -174,11 +175,20 @@ def _assign_keys(decisions) -> None:
     """Keys are slugs, so two documents may share one ("40-TB/TU" of the provincial Party
     committee and "40-TB/TƯ" of the central one): the issuer first in code-point order keeps
     the plain key, the others get a short stable suffix from their exact issuer."""
-    by_key: dict[str, list[Decision]] = defaultdict(list)
+    by_key: dict[str, list[Decision]] = {}
     for decision in decisions:
         decision.key_base = key_base(decision.type, decision.issuer, decision.number)
-        by_key[f"{decision.key_base}-{decision.year}"].append(decision)
+        key = f"{decision.key_base}-{decision.year}"
+        group = by_key.get(key)
+        if group is None:
+            by_key[key] = [decision]
+        else:
+            group.append(decision)
     for key, group in by_key.items():
+        if len(group) == 1:  # nearly every key: no collision to settle
+            decision = group[0]
+            decision.key, decision.url = key, urls.decision(decision.year, key)
+            continue
         group.sort(key=lambda d: (d.type, d.issuer, d.number))
         for position, decision in enumerate(group):
             suffix = "" if position == 0 else "-" + hashlib.blake2b(
@@ -215,10 +225,16 @@ _NUMBER_PARTS = re.compile(r"(\d+)")
 
 def decision_order(decision: Decision) -> tuple:
     """Newest first by date, undated last; then by year, type, issuer and number."""
-    natural = tuple(int(p) if p.isdigit() else p for p in _NUMBER_PARTS.split(decision.number) if p)
+    natural = _natural(decision.number)
     if decision.date:
         return (0, -decision.date.toordinal(), -decision.year, decision.type, decision.issuer, natural)
     return (1, 0, -decision.year, decision.type, decision.issuer, natural)
+
+
+@lru_cache(maxsize=65536)
+def _natural(number: str) -> tuple:
+    """ "15a" → (15, "a"): numbers compare as numbers (the same few thousand recur every year)."""
+    return tuple(int(p) if p.isdigit() else p for p in _NUMBER_PARTS.split(number) if p)
 
 
 def _archive(digests: list[Digest]) -> list[Year]:
