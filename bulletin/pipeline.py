@@ -153,7 +153,6 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     deps = {r.url: r.deps for r in rendered}
     for r in rendered:
         produced[r.url] = (r.hash, r.fingerprint)
-    made_lists = json.dumps(last_model_files.made_lists) if model_files else saved_lists
     if not remake_model_files:
         produced.update((p, v) for p, v in old_outputs.items() if from_model(p) and p not in produced)
     produced.update((path, (digest, signature)) for path, digest, _, signature in model_files)
@@ -166,6 +165,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     clock.lap("other files")
     writer.commit(writer.staged, removed)
     clock.lap("commit")
+    made_lists = json.dumps(last_model_files.made_lists) if model_files else saved_lists
     db.save(sources=loaded.fresh_records, removed_sources=loaded.removed,
             objects=objects, old_objects=old_objects,
             # rows that changed: the pages rendered (their reads), and files with new bytes or
