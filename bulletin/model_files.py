@@ -16,7 +16,7 @@ from .reuse import LastModelFiles, ModelFile
 from .search.index import MANIFEST as SEARCH_MANIFEST, SCRIPT as SEARCH_SCRIPT, SearchIndex
 from .search_state import LastPostings
 from .state import digest_of
-from .workers import Beside
+from .workers import Afterwards, Beside
 from .write import OutputWriter
 
 PARALLEL_MODEL_FILES = 2000  # digests; below this, forking a helper for the data files costs more than it saves
@@ -95,20 +95,23 @@ class EarlyDocuments(_Early):
     whose bytes changed itself (only their names come back).
 
     On a rebuild it starts once the objects' hashes are known (which say what can be reused),
-    beside planning and rendering, and only beside `EarlyPostings`, for the same reasons. On a
-    big site's first build it starts once the pages are rendered (their workers gone), beside
-    this process tokenising the postings alone: at 10,000 digests, 4 s of data files and
-    documents and 14,500 files written, no longer after the postings."""
+    beside planning and rendering, and only beside `EarlyPostings`, for the same reasons.
+
+    On a first build (`after_tokens`) they are the work of the worker that tokenises the
+    postings beside this process, once no document is left to tokenise (`Afterwards`), while
+    this process merges and encodes the postings: at 10,000 digests, 6 s of data files and
+    documents and 14,500 files written, neither after the postings nor beside this process
+    tokenising them alone."""
 
     def __init__(self, site: Site, config: SiteConfig, old_outputs: dict[str, tuple[str, str]],
-                 last: LastModelFiles, writer: OutputWriter):
+                 last: LastModelFiles, writer: OutputWriter, after_tokens: bool = False):
         def make() -> tuple[list, dict, dict]:
             index = SearchIndex(site, config, 1, None, last)
             staged = _stage(writer, _compare(chain(_whole(data_files(site, last)), index.documents()), old_outputs))
             return staged, index.document_sections, last.made_lists
 
         self.last, self.writer = last, writer
-        self.helper = Beside(make)
+        self.helper = Afterwards(make) if after_tokens else Beside(make)
 
     def result(self, index: SearchIndex) -> list[tuple[str, str, bool, str]]:
         staged, sections, self.last.made_lists = self.helper.result()
@@ -154,11 +157,9 @@ def make_model_files(site: Site, config: SiteConfig, writer: OutputWriter, old_o
             results = (early_documents.result(index) if early_documents else
                        stage(compare(chain(_whole(data_files(site, last)), index.documents()))))
             results += stage(early.result(index))
-    elif workers > 1 and len(site.digests) >= PARALLEL_MODEL_FILES:  # no rows to carry: a first build, mostly
-        with EarlyDocuments(site, config, old_outputs, last, writer) as documents:
-            index.workers = 1  # the other core makes the documents
+    else:  # no rows to carry: a first build, mostly
+        with EarlyDocuments(site, config, old_outputs, last, writer, after_tokens=True) as documents:
+            index.afterwards = documents.helper  # made here, after the postings, if no worker tokenises
             results = stage(compare(_whole(index.postings())))
             results += documents.result(index)
-    else:
-        results = stage(compare(chain(_whole(data_files(site, last)), _whole(index.postings()), index.documents())))
     return results + stage(compare(_whole(index.manifest())))

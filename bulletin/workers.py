@@ -22,11 +22,14 @@ class WorkerDied(RuntimeError):
 
 
 def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers: int,
-               progress: Callable[[int], None]) -> list:
+               progress: Callable[[int], None], then: Afterwards | None = None) -> list:
     """`run(start, end)` for every chunk of `range(total)`, in this process and `workers - 1`
     forked ones, which claim chunks from one shared counter (so none waits while work is
     left). The lists are concatenated in no particular order; `progress(n)` hears of the
-    items done. An exception in a worker is raised here."""
+    items done. An exception in a worker is raised here.
+
+    With `then`, the first forked worker goes on to `then`'s work once no chunk is left,
+    while this process goes on with the results (see `Afterwards`)."""
     context = multiprocessing.get_context("fork")
     claimed = context.Value("q", 0)
     done = context.Value("q", 0)
@@ -43,7 +46,7 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
             done.value += span[1] - span[0]
             return done.value
 
-    def work(connection) -> None:  # in a forked worker
+    def work(connection, afterwards: Callable | None) -> None:  # in a forked worker
         results, error = [], None
         try:
             while span := claim():
@@ -52,13 +55,16 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
         except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
             error = exc
         connection.send((results, error))
+        if afterwards is not None and error is None:
+            _send_outcome(connection, afterwards)
         connection.close()
 
     helpers = []
     try:
-        for _ in range(workers - 1):
+        for n in range(workers - 1):
             reader, writer = context.Pipe(duplex=False)
-            process = context.Process(target=work, args=(writer,), daemon=True)
+            afterwards = then.work if then is not None and n == 0 else None
+            process = context.Process(target=work, args=(writer, afterwards), daemon=True)
             process.start()
             writer.close()
             helpers.append((process, reader))
@@ -72,9 +78,35 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
         for helper in helpers:
             results.extend(_receive(*helper))
         progress(total - reported)
+        if then is not None and helpers:
+            then.helper = helpers.pop(0)  # at work on `then` now: stopped by `then`, not here
         return results
     finally:
         _stop(helpers)
+
+
+class Afterwards(Generic[T]):
+    """Work for the forked worker of a `run_chunks` to do once no chunk is left, while this
+    process goes on with the chunks' results: one core's work that would otherwise wait for
+    the other's (a first build's search documents, beside this process merging and encoding
+    the postings). `result()` waits for it; when no worker took it (too little work to fork
+    for), `result()` does the work here."""
+
+    def __init__(self, work: Callable[[], T]):
+        self.work = work
+        self.helper = None  # (process, reader) once a worker has it
+
+    def result(self) -> T:
+        if self.helper is None:
+            return self.work()
+        try:
+            return _receive(*self.helper)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        if self.helper is not None:
+            _stop([self.helper])
 
 
 class Beside(Generic[T]):
@@ -86,12 +118,7 @@ class Beside(Generic[T]):
         reader, writer = context.Pipe(duplex=False)
 
         def work(connection) -> None:  # in the forked helper
-            result, error = None, None
-            try:
-                result = side()
-            except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-                error = exc
-            connection.send((result, error))
+            _send_outcome(connection, side)
             connection.close()
 
         self._process = context.Process(target=work, args=(writer,), daemon=True)
@@ -118,6 +145,16 @@ def run_beside(side: Callable[[], T], main: Callable[[], U]) -> tuple[T, U]:
         return helper.result(), mine
     finally:
         helper.stop()
+
+
+def _send_outcome(connection, work: Callable) -> None:
+    """In a forked helper: `work()`'s result, or its exception, for `_receive`."""
+    result, error = None, None
+    try:
+        result = work()
+    except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        error = exc
+    connection.send((result, error))
 
 
 def _receive(process, reader):

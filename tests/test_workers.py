@@ -10,9 +10,10 @@ import time
 import pytest
 
 from bulletin import model_files, pipeline, render_pages, write
+from bulletin.search import tokens
 from bulletin.build import build_site
 from bulletin.errors import BuildError, ContentError
-from bulletin.workers import WorkerDied, run_beside, run_chunks
+from bulletin.workers import Afterwards, WorkerDied, run_beside, run_chunks
 
 from conftest import REPO, tree
 
@@ -52,6 +53,37 @@ def test_a_worker_that_dies_is_reported():
         run_chunks(run, 100_000, 10, 2, lambda n: None)
 
 
+def test_the_first_worker_goes_on_to_the_afterwards_while_this_process_has_the_results():
+    parent = os.getpid()
+
+    def run(start, end):
+        time.sleep(0.002)
+        return [(n, os.getpid()) for n in range(start, end)]
+
+    then = Afterwards(lambda: os.getpid())
+    results = run_chunks(run, 500, 5, 2, lambda n: None, then)
+    assert sorted(n for n, _ in results) == list(range(500))
+    worker = then.helper[0].pid
+    assert {pid for _, pid in results} == {parent, worker}
+    assert then.result() == worker  # done in the worker that shared the chunks
+    assert not then.helper[0].is_alive()
+
+
+def test_an_afterwards_no_worker_took_is_done_here_and_its_error_is_raised_here():
+    here = Afterwards(lambda: os.getpid())
+    assert run_chunks(lambda start, end: list(range(start, end)), 10, 5, 1, lambda n: None, here) == list(range(10))
+    assert here.helper is None and here.result() == os.getpid()
+
+    def fails():
+        raise BuildError([ContentError("x.md", 3, "bad front matter", "fix it")])
+
+    then = Afterwards(fails)
+    run_chunks(lambda start, end: (time.sleep(0.002), list(range(start, end)))[1], 400, 4, 2, lambda n: None, then)
+    assert then.helper is not None
+    with pytest.raises(BuildError, match="bad front matter"):
+        then.result()
+
+
 def test_parallel_rendering_makes_the_same_site(sample_site, tmp_path, monkeypatch):
     source, serial_output = sample_site
     monkeypatch.setattr(render_pages, "PARALLEL_RENDER_THRESHOLD", 0)
@@ -86,18 +118,21 @@ def test_a_rebuild_makes_the_model_files_in_helpers_to_the_same_bytes(tmp_path, 
     shutil.copy2(REPO / "bulletin.toml", source / "bulletin.toml")
     output = tmp_path / "out"
     monkeypatch.setattr(model_files, "PARALLEL_MODEL_FILES", 0)
-    beside = []
-    real = model_files.Beside
+    monkeypatch.setattr(tokens, "PARALLEL_DOCS", 0)
+    beside, afterwards = [], []
+    real, real_afterwards = model_files.Beside, model_files.Afterwards
     monkeypatch.setattr(model_files, "Beside", lambda side: beside.append(1) or real(side))
+    monkeypatch.setattr(model_files, "Afterwards", lambda work: afterwards.append(real_afterwards(work)) or afterwards[-1])
     build_site(source, output, workers=2)
-    assert beside == [1]  # a first build: the documents in a helper, the postings in this process
+    # a first build: the documents made by the worker that tokenised beside this process
+    assert beside == [] and len(afterwards) == 1 and afterwards[0].helper is not None
     first = build_site(source, tmp_path / "first", state=False, workers=1)
     assert first.written > 0 and tree(output) == tree(tmp_path / "first")
     digest = sorted((source / "content").rglob("*.md"))[0]
     digest.write_text(digest.read_text(encoding="utf-8").replace("## ", "## Mục mới\n\nThêm một mục.\n\n## ", 1),
                       encoding="utf-8")
     result = build_site(source, output, workers=2)
-    assert beside == [1, 1, 1] and any(p.startswith("search/i/") for p in result.changed)  # postings, documents
+    assert beside == [1, 1] and any(p.startswith("search/i/") for p in result.changed)  # postings, documents
     clean = build_site(source, tmp_path / "clean", state=False, workers=1)
     assert clean.written > 0 and tree(output) == tree(tmp_path / "clean")
 

@@ -52,6 +52,7 @@ from ..i18n import Messages
 from ..model import Decision, Digest, Item, Site
 from ..parse import LEAD_ANCHOR
 from ..reuse import LastModelFiles, ModelFile
+from ..workers import Afterwards
 from .fold import term
 from .postings import _Postings, encode_ids
 from .shards import LastShards, cut, order_of
@@ -163,6 +164,7 @@ class SearchIndex:
         self.items, self.decisions = documents(site)
         self.postings_sections: dict = {}  # the manifest's "u", "t" and "b"
         self.document_sections: dict = {}  # its "topics", "types" and "years"
+        self.afterwards: Afterwards | None = None  # for the worker that tokenises beside this process
 
     def postings(self) -> Iterator[tuple[str, bytes]]:
         """The postings shards and the dictionary. With a `store`: the last build's shards when
@@ -183,7 +185,7 @@ class SearchIndex:
         previous = store.forward() if store else None
         # the shards made from the rows carried over, which the touched keys are counted against
         last = store.recall(previous.hashes.signature(FORMAT)) if previous else None
-        words, pairs, forward = tokenise(items, decisions, hashes, self.workers, previous)
+        words, pairs, forward = tokenise(items, decisions, hashes, self.workers, previous, self.afterwards)
         del previous
         if store:
             store.keep_forward(forward)

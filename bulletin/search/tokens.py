@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from ..model import Decision, Item
-from ..workers import run_chunks
+from ..workers import Afterwards, run_chunks
 from .postings import DEC_BODY, DEC_HEAD, ITEM_BODY, ITEM_HEAD, _Postings, make_rows, row_docs, row_keys
 from .scan import tokenise_decisions, tokenise_items
 
@@ -210,9 +210,11 @@ def _same_ids(mapping: np.ndarray) -> bool:
 
 
 def tokenise(items: list[Item], decisions: list[Decision], hashes: DocumentHashes, workers: int = 1,
-             previous: Forward | None = None) -> tuple[_Postings, _Postings, Forward]:
+             previous: Forward | None = None, then: Afterwards | None = None
+             ) -> tuple[_Postings, _Postings, Forward]:
     """The words' and the pairs' postings of every document, tokenising only those `previous`
-    has no rows for (all of them without it), in `workers` processes when they are many."""
+    has no rows for (all of them without it), in `workers` processes when they are many; a
+    forked worker goes on to `then` once no document is left to tokenise."""
     removed_words: list[np.ndarray] | None = None
     removed_pairs: list[np.ndarray] | None = None
     if previous is None:
@@ -238,7 +240,7 @@ def tokenise(items: list[Item], decisions: list[Decision], hashes: DocumentHashe
     if len(jobs) > 2:
         # Forked workers inherit the documents; this process tokenises too (see workers.py).
         parts = run_chunks(lambda start, end: [(n, _tokenise(*jobs[n], items, decisions)) for n in range(start, end)],
-                           len(jobs), 1, workers, lambda done: None)
+                           len(jobs), 1, workers, lambda done: None, then)
         parts.sort(key=lambda p: p[0], reverse=True)
         tokenised = (parts.pop()[1] for _ in range(len(parts)))  # each part freed once merged
     else:
