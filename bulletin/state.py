@@ -181,15 +181,28 @@ class BuildState:
 
     def save_parsed(self, parsed: dict[str, StoredBody]) -> None:
         """Store fresh parse results at once: valid whatever happens to the rest of the build."""
-        self.db.execute("BEGIN")
-        self.db.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)", ((k, *v) for k, v in parsed.items()))
-        self.db.execute("COMMIT")
+        _insert_parsed(self.db, parsed)
+
+    def save_parsed_in_helper(self, parsed: dict[str, StoredBody]) -> None:
+        """`save_parsed` for a forked helper, through a connection of its own (one inherited
+        across a fork must not be used). The state is in WAL mode: this process reads on."""
+        connection = sqlite3.connect(str(self.path), isolation_level=None, timeout=60)
+        try:
+            _insert_parsed(connection, parsed)
+        finally:
+            connection.close()
 
     def prune_parsed(self, live: set[str]) -> None:
         """Drop parse results no digest uses any more (keeps the cache bounded)."""
         stale = [h for (h,) in self.db.execute("SELECT hash FROM parsed") if h not in live]
         if stale:
             self.db.executemany("DELETE FROM parsed WHERE hash = ?", ((h,) for h in stale))
+
+
+def _insert_parsed(connection: sqlite3.Connection, parsed: dict[str, StoredBody]) -> None:
+    connection.execute("BEGIN")
+    connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)", ((k, *v) for k, v in parsed.items()))
+    connection.execute("COMMIT")
 
 
 class BodyStore:

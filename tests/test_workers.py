@@ -234,3 +234,22 @@ def test_outputs_deleted_by_hand_are_found_by_a_helper_on_a_big_site(tmp_path, m
     digest.write_text(digest.read_text(encoding="utf-8")[:-1], encoding="utf-8")
     build_site(source, output, workers=2)
     assert tree(output) == expected
+
+
+def test_a_first_builds_parse_results_are_stored_by_a_helper_before_any_page_renders(tmp_path, monkeypatch):
+    import sqlite3
+
+    from bulletin.write import state_file
+
+    source, output = _copy_sample(tmp_path), tmp_path / "out"
+    monkeypatch.setattr(pipeline, "PARALLEL_SAVE", 0)
+    savers = []
+    real = pipeline.Beside
+    monkeypatch.setattr(pipeline, "Beside", lambda side: savers.append(real(side)) or savers[-1])
+    build_site(source, output, workers=2)
+    assert len(savers) == 1 and not savers[0]._process.is_alive()
+    build_site(source, tmp_path / "serial", state=False, workers=1)
+    assert tree(output) == tree(tmp_path / "serial")  # every digest page found its HTML in the state
+    with sqlite3.connect(state_file(source, output)) as db:
+        stored = db.execute("SELECT COUNT(*) FROM parsed WHERE html != ''").fetchone()[0]
+    assert stored == len(list((source / "content").rglob("*.md")))
