@@ -55,6 +55,7 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
         except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
             error = exc
         connection.send((results, error))
+        results.clear()  # sent: not kept through the afterwards (10,000 digests: 200 MB of postings)
         if afterwards is not None and error is None:
             _send_outcome(connection, afterwards)
         connection.close()
