@@ -175,6 +175,10 @@ class TrackingEnvironment(jinja2.Environment):
 
     recorder: set | None = None
 
+    def __init__(self, *args, **options):
+        super().__init__(*args, **options)
+        self.key_strings: dict[object, str] = {}  # recorded object → its key, made once (`recorded_keys`)
+
     def getattr(self, obj, attribute):  # Jinja's hook for `a.b`; same lookup rules as Jinja's own
         recorder = self.recorder
         if recorder is not None and obj.__class__ in KEYS:
@@ -208,7 +212,7 @@ class TrackingEnvironment(jinja2.Environment):
         """One string per key for all the pages of a process, made once: at 10,000 digests the
         pages read 950,000 keys, 163,000 of them distinct (and a worker's results, pickled
         together, stay shared)."""
-        known = self.__dict__.setdefault("_keys", {})
+        known = self.key_strings
         keys = []
         for o in self.recorder or ():
             key = known.get(o)

@@ -19,7 +19,7 @@ from .state import digest_of
 from .workers import Afterwards, Beside
 from .write import OutputWriter
 
-PARALLEL_MODEL_FILES = 2000  # digests; below this, forking a helper for the data files costs more than it saves
+PARALLEL_MODEL_FILES = 2000  # digests; below this, a rebuild makes its model files in this process (no `EarlyPostings`)
 
 
 def from_model(path: str) -> bool:

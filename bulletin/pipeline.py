@@ -216,13 +216,14 @@ def _store_parsed(db: BuildState, loaded, workers: int, helpers: ExitStack) -> B
     1.2 s at 10,000 digests) are stored by a forked helper while this process indexes the
     model, on the core that is idle then; no page may render before it is done
     (`result()`): pages read their bodies' HTML from the state."""
-    saving = None
-    if db.path is not None and workers > 1 and len(loaded.parsed) >= PARALLEL_SAVE:
-        parsed = loaded.parsed
-        saving = Beside(lambda: db.save_parsed_in_helper(parsed))
-        helpers.callback(saving.stop)
-    elif db.path is not None:
+    if db.path is None:
+        return None
+    if workers < 2 or len(loaded.parsed) < PARALLEL_SAVE:
         db.save_parsed(loaded.parsed)
+        return None
+    parsed = loaded.parsed
+    saving = Beside(lambda: db.save_parsed_in_helper(parsed))
+    helpers.callback(saving.stop)
     return saving
 
 
