@@ -51,9 +51,12 @@ class BuildResult:
 
 def build_site(source_dir: Path, output: Path | None = None, drafts: bool = False,
                base_url: str | None = None, force: bool = False, clean: bool = False,
-               state: bool = True, workers: int | None = None, progress: bool = False) -> BuildResult:
+               state: bool = True, workers: int | None = None, progress: bool = False,
+               parsed_memo: dict | None = None) -> BuildResult:
     """One build. `state=False` keeps the build state in memory (for `check`); `clean`
-    forgets every cache and renders everything again."""
+    forgets every cache and renders everything again. `parsed_memo` (an empty dict, then the
+    same one for every build) keeps parsed bodies in memory from one build of a long-lived
+    process to the next (`serve`; state.BuildState.parsed)."""
     started = time.perf_counter()
     source_dir = Path(source_dir)
     output = Path(output) if output else source_dir / "site"
@@ -64,7 +67,7 @@ def build_site(source_dir: Path, output: Path | None = None, drafts: bool = Fals
                          "(the one holding content/)")
     workers = workers or os.cpu_count() or 1
     config = load_config(source_dir, base_url)
-    db = BuildState(state_file(source_dir, writer.output) if state else None)
+    db = BuildState(state_file(source_dir, writer.output), parsed_memo) if state else BuildState(None)
     try:
         with collector_settled(), ExitStack() as helpers:  # helper processes end with the build
             return _build(source_dir, config, db, writer, drafts, clean, workers, progress, started, helpers)

@@ -4,6 +4,7 @@ updated site is byte-identical to a clean build of the same content."""
 from __future__ import annotations
 
 import os
+import pickle
 from datetime import date, timedelta
 import random
 import shutil
@@ -218,15 +219,19 @@ EDITS = [edit_text, change_topics, change_citation, add_digest, delete_digest, r
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=st.lists(st.sampled_from(EDITS), min_size=1, max_size=4), seed=st.randoms(use_true_random=False))
-def test_incremental_build_equals_clean_build_after_any_edits(tmp_path_factory, edits, seed):
+@given(edits=st.lists(st.sampled_from(EDITS), min_size=1, max_size=4), seed=st.randoms(use_true_random=False),
+       serving=st.booleans())
+def test_incremental_build_equals_clean_build_after_any_edits(tmp_path_factory, edits, seed, serving):
+    """`serving`: the builds of one long-lived process, as `serve` makes them (parsed bodies
+    kept in memory from one build to the next)."""
     tmp = tmp_path_factory.mktemp("inc")
     site = make_site(tmp / "site")
     output = tmp / "out"
-    build_site(site, output)
+    memo = {} if serving else None
+    build_site(site, output, parsed_memo=memo)
     for edit in edits:
         edit(site, seed)
-        build_site(site, output)
+        build_site(site, output, parsed_memo=memo)
         assert_same_as_clean(site, output, tmp / "clean")
 
 
@@ -761,5 +766,51 @@ def test_pages_reading_matches_whole_keys():
                       "b.html": {"decision:qd-ubnd-2610-2020"},  # holds the first key as text, not as a key
                       "c.html": {"topic:dat-dai"}})
         assert db.pages_reading({"decision:qd-ubnd-26-2020", "topic:dat-dai"}) == {"a.html", "c.html"}
+    finally:
+        db.close()
+
+
+def test_serves_parsed_bodies_are_read_once_and_trusted_only_while_the_state_has_them(built, monkeypatch, tmp_path):
+    import bulletin.state
+
+    site, output = built
+    memo: dict = {}
+    rng = random.Random(3)
+    edit_text(site, rng)
+    build_site(site, output, parsed_memo=memo)
+    digests = len(list((site / "content").rglob("*.md")))
+    assert len(memo) == digests - 1  # all but the one parsed now, which the next build reads
+    unpickled = []
+
+    class CountingPickle:
+        @staticmethod
+        def loads(data):
+            unpickled.append(1)
+            return pickle.loads(data)
+
+        dumps = staticmethod(pickle.dumps)
+        HIGHEST_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+    monkeypatch.setattr(bulletin.state, "pickle", CountingPickle)
+    edit_text(site, rng)
+    build_site(site, output, parsed_memo=memo)
+    # the body parsed now (unpacked from its stored form), and the one parsed by the last build
+    assert len(unpickled) <= 2 < digests and len(memo) >= digests - 1
+    assert_same_as_clean(site, output, tmp_path / "clean")
+    # Another process's reset empties the parse cache behind this process's back: nothing
+    # in memory may stand in for it (pages read their HTML from the state).
+    db = BuildState(state_file(site, output))
+    db.db.execute("DELETE FROM parsed")
+    db.close()
+    edit_text(site, rng)
+    build_site(site, output, parsed_memo=memo)
+    assert_same_as_clean(site, output, tmp_path / "clean")
+    assert set(memo) <= {h for (h,) in _parsed_keys(site, output)}
+
+
+def _parsed_keys(site: Path, output: Path) -> list[tuple[str]]:
+    db = BuildState(state_file(site, output))
+    try:
+        return list(db.db.execute("SELECT hash FROM parsed"))
     finally:
         db.close()

@@ -111,3 +111,67 @@ def test_only_files_inside_the_output_are_served_and_no_folder_is_listed(server,
     assert "do not serve" not in page and "root:" not in page
     if path == "digests/":
         assert status == 404 and not re.search(r"<li><a href=\"w51/\">", page)
+
+
+def test_a_rebuilds_model_is_freed_and_its_parsed_bodies_kept(tmp_path):
+    """A serve process makes build after build: each one's model must go (it is made of
+    cycles, freed by `tidy_while_idle`), while the parsed bodies stay for the next build."""
+    import gc
+
+    from bulletin.model import Digest
+    from bulletin.serve import BuildLoop
+
+    (tmp_path / "content").mkdir()
+    digest = tmp_path / "content" / "w51.md"
+    digest.write_text(GOOD.format(n=1), encoding="utf-8")
+    (tmp_path / "content" / "w50.md").write_text(GOOD.format(n=0).replace("2020-12-14", "2020-12-07").replace(
+        "2020-12-20", "2020-12-13"), encoding="utf-8")
+    gc.collect()
+    before = sum(isinstance(o, Digest) for o in gc.get_objects())
+    loop = BuildLoop(tmp_path, tmp_path / "site", drafts=False, log=lambda *_: None)
+    loop.rebuild()
+    for n in (2, 3):
+        save(digest, GOOD.format(n=n))
+        loop.rebuild({str(digest)})
+        assert f"Nội dung {n}." in (tmp_path / "site" / "digests" / "w51" / "index.html").read_text(encoding="utf-8")
+    assert len(loop.parsed) == 1  # w50's body, read once from the state (w51's were parsed by the builds)
+    loop.tidy_while_idle()
+    assert sum(isinstance(o, Digest) for o in gc.get_objects()) == before
+    loop.parsed.clear()
+    loop.tidy_while_idle()  # as after starting on a built site: the state's bodies are read while idle
+    assert len(loop.parsed) == 2
+
+
+def test_the_watcher_frees_the_last_model_once_quiet(monkeypatch):
+    import threading
+
+    import bulletin.serve as serve_module
+
+    monkeypatch.setattr(serve_module, "TIDY_AFTER_SECONDS", 0.3)
+    calls: list[str] = []
+
+    class Loop:
+        def rebuild(self, paths):
+            calls.append("rebuild")
+
+        def tidy_while_idle(self):
+            calls.append("collect")
+
+    handler = serve_module.ChangeHandler(Loop(), [])
+    stop = threading.Event()
+    thread = threading.Thread(target=handler.run, args=(stop,))
+    thread.start()
+    try:
+        time.sleep(0.8)
+        assert calls == ["collect"]  # the first build's model, made before the watcher started
+        handler.last_event = time.monotonic()
+        handler.pending.set()
+        time.sleep(0.2)
+        assert calls == ["collect", "rebuild"]  # not yet: the reloads come first
+        time.sleep(0.8)
+        assert calls == ["collect", "rebuild", "collect"]
+        time.sleep(0.5)
+        assert calls == ["collect", "rebuild", "collect"]  # once per rebuild
+    finally:
+        stop.set()
+        thread.join()
