@@ -26,16 +26,21 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
     """`run(start, end)` for every chunk of `range(total)`, in this process and `workers - 1`
     forked ones, which claim chunks from one shared counter (so none waits while work is
     left). The lists are concatenated in no particular order; `progress(n)` hears of the
-    items done. An exception in a worker is raised here.
+    items done. An exception in a worker is raised here as soon as this process's chunk
+    under way is done: after it, no process claims another (a template that fails on one page
+    of 130,000 used to let this process render all the rest before saying so).
 
     With `then`, the first forked worker goes on to `then`'s work once no chunk is left,
     while this process goes on with the results (see `Afterwards`)."""
     context = multiprocessing.get_context("fork")
     claimed = context.Value("q", 0)
     done = context.Value("q", 0)
+    failed = context.Value("b", 0)  # once a worker fails, nobody claims more: its error is the result
 
     def claim() -> tuple[int, int] | None:
         with claimed.get_lock():
+            if failed.value:
+                return None
             start = claimed.value
             claimed.value = start + chunk
         return (start, min(total, start + chunk)) if start < total else None
@@ -54,6 +59,8 @@ def run_chunks(run: Callable[[int, int], list], total: int, chunk: int, workers:
                 count(span)
         except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
             error = exc
+            with claimed.get_lock():
+                failed.value = 1
         connection.send((results, error))
         results.clear()  # sent: not kept through the afterwards (10,000 digests: 200 MB of postings)
         if afterwards is not None and error is None:

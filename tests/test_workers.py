@@ -253,3 +253,22 @@ def test_a_first_builds_parse_results_are_stored_by_a_helper_before_any_page_ren
     with sqlite3.connect(state_file(source, output)) as db:
         stored = db.execute("SELECT COUNT(*) FROM parsed WHERE html != ''").fetchone()[0]
     assert stored == len(list((source / "content").rglob("*.md")))
+
+
+def test_once_a_worker_fails_no_process_claims_another_chunk():
+    """The error comes back at once: this process does not go on with every chunk left."""
+    parent = os.getpid()
+    mine = []
+
+    def run(start, end):
+        if os.getpid() != parent:
+            raise BuildError([ContentError("x.html", 3, "template error: boom", "fix it")])
+        mine.append(start)
+        time.sleep(0.005)  # the worker claims and fails while this process is on its first chunks
+        return list(range(start, end))
+
+    started = time.perf_counter()
+    with pytest.raises(BuildError, match="boom"):
+        run_chunks(run, 10_000, 10, 2, lambda n: None)
+    assert len(mine) < 100, f"this process ran {len(mine)} of 1,000 chunks after the worker failed"
+    assert time.perf_counter() - started < 2
