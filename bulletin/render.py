@@ -116,12 +116,15 @@ class Renderer:
         context["page_url"] = url
         try:
             return self.template(name).render(context)
-        except (jinja2.TemplateError, MissingMessage) as exc:
+        except BuildError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a template's own code, `{{ year + "x" }}`, fails as Python
             raise BuildError([_template_error(exc, name, url, context)]) from None
 
 
-def _template_error(exc: jinja2.TemplateError, name: str, url: str, context: dict) -> ContentError:
-    """Name the template, its line and the digest being rendered."""
+def _template_error(exc: Exception, name: str, url: str, context: dict) -> ContentError:
+    """Name the template, its line and the digest being rendered. Jinja's own errors say what
+    went wrong; any other (a TypeError, a ZeroDivisionError) is named by its type as well."""
     line = None
     filename = name
     tb = exc.__traceback__
@@ -135,7 +138,8 @@ def _template_error(exc: jinja2.TemplateError, name: str, url: str, context: dic
         tb = tb.tb_next
     digest = context.get("digest")
     about = f" while rendering {digest.source.path}" if digest is not None else f" while rendering {url}"
-    return ContentError(filename, line, f"template error: {exc}{about}",
+    detail = exc if isinstance(exc, (jinja2.TemplateError, MissingMessage)) else f"{type(exc).__name__}: {exc}"
+    return ContentError(filename, line, f"template error: {detail}{about}",
                         "fix the template; the variables a template gets are listed in bulletin/pages.py")
 
 

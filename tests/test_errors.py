@@ -72,6 +72,20 @@ def test_a_template_error_names_the_template_and_leaves_the_site(built_site):
     assert snapshot(built_site / "site") == before
 
 
+@pytest.mark.parametrize("expression, error", [('digest.title + 1', "TypeError"), ("1 // 0", "ZeroDivisionError"),
+                                               ("digest.title.no_such_method()", "has no attribute")])
+def test_a_template_that_fails_as_python_is_an_error_with_its_line_not_a_traceback(built_site, expression, error):
+    """Templates are input too: `{{ digest.title + 1 }}` raises a TypeError inside Jinja."""
+    before = snapshot(built_site / "site")
+    write(built_site, {"templates/digest.html": "{% extends 'base.html' %}\n{% block content %}\n"
+                                                f"{{{{ {expression} }}}}\n{{% endblock %}}"})
+    result = run("build", "--source", str(built_site))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "digest.html:3: error: template error: " in result.stderr and error in result.stderr, result.stderr
+    assert "while rendering " in result.stderr and "ok.md" in result.stderr
+    assert snapshot(built_site / "site") == before
+
+
 def test_usage_errors_exit_2(tmp_path):
     assert run("build", "--source", str(tmp_path)).returncode == 2  # no content/
     write(tmp_path, {"content/2020/ok.md": GOOD})

@@ -245,6 +245,8 @@ BAD_TEMPLATES = {
                               "{% endblock %}", "topic.html:3"),
     "digest": ("digest.html", "{% extends 'base.html' %}{% block content %}{{ digest.nope() }}{% endblock %}",
                "digest.html"),
+    "python": ("decision.html", "{% extends 'base.html' %}\n{% block content %}\n{{ decision.year + 'x' }}\n"
+                                "{% endblock %}", "decision.html:3"),
     "include": ("archive.html", "{% extends 'base.html' %}{% block content %}{% include 'nope.html' %}"
                                 "{% endblock %}", "nope.html"),
 }
