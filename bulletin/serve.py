@@ -1,7 +1,7 @@
 """`bulletin serve`: build, serve on 127.0.0.1, rebuild on change, reload the browser.
 
-A thin loop around `build_site`: watchdog events are filtered and debounced,
-each burst triggers one rebuild, and open pages are told over Server-Sent
+A thin loop around `build_site`: watchdog events are filtered and debounced
+(watch.py), each burst triggers one rebuild, and open pages are told over Server-Sent
 Events to reload. A failed build leaves the last good site served and shows the
 error (file, line, message) over the page; fixing the file recovers. The reload
 script is injected into responses only, never written into the site.
@@ -21,15 +21,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 
 from .errors import BuildError, UsageError
+from .watch import ChangeHandler, watch_site
 
 EVENTS_PATH = "/__bulletin__/events"
-DEBOUNCE_SECONDS = 0.15
-TIDY_AFTER_SECONDS = 1.0  # quiet time after a rebuild before its model is freed (`BuildLoop.tidy_while_idle`)
-IGNORED_NAMES = (".swp", ".swx", ".tmp", "~", ".part", ".crdownload")
 
 RELOAD_SCRIPT = """<script>(function(){
 var es=new EventSource("%s"),box=null;
@@ -200,54 +196,6 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-class ChangeHandler(FileSystemEventHandler):
-    """Collects file events; a quiet period of DEBOUNCE_SECONDS ends a burst."""
-
-    def __init__(self, loop: BuildLoop, ignored_roots: list[Path]):
-        self.loop = loop
-        self.ignored_roots = [str(p.resolve()) for p in ignored_roots]
-        self.pending = threading.Event()
-        self.last_event = 0.0
-        self.lock = threading.Lock()
-        self.paths: set[str] = set()  # changed since the last rebuild
-
-    def relevant(self, path: str) -> bool:
-        name = os.path.basename(path)
-        if not name or name.startswith((".#", "#")) or name.endswith(IGNORED_NAMES):
-            return False
-        absolute = os.path.abspath(path)
-        return not any(absolute == r or absolute.startswith(r + os.sep) for r in self.ignored_roots)
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
-            return
-        paths = [p for p in (event.src_path, getattr(event, "dest_path", "") or "") if p and self.relevant(p)]
-        if paths:
-            with self.lock:
-                if not event.is_directory:
-                    self.paths.update(paths)
-                elif event.event_type != "modified":  # (a folder is "modified" with every file in it)
-                    self.paths.add(os.path.join(paths[0], ""))
-            self.last_event = time.monotonic()
-            self.pending.set()
-
-    def run(self, stop: threading.Event) -> None:
-        rebuilt = time.monotonic()  # the first build's model is garbage too
-        while not stop.is_set():
-            if not self.pending.wait(0.2):
-                if rebuilt and time.monotonic() - rebuilt > TIDY_AFTER_SECONDS:
-                    self.loop.tidy_while_idle()
-                    rebuilt = 0.0
-                continue
-            while time.monotonic() - self.last_event < DEBOUNCE_SECONDS:
-                time.sleep(DEBOUNCE_SECONDS / 3)
-            self.pending.clear()
-            with self.lock:
-                paths, self.paths = self.paths, set()
-            self.loop.rebuild(paths)
-            rebuilt = time.monotonic()
-
-
 class SiteRequestHandler(BaseHTTPRequestHandler):
     server_version = "bulletin"
     loop: BuildLoop  # set on the subclass made per server
@@ -372,12 +320,7 @@ def serve(source: Path, output: Path | None = None, port: int = 8000, host: str 
     changes = ChangeHandler(loop, [output, source / ".bulletin",
                                    output.with_name(f".{output.name}.bulletin-new"),
                                    output.with_name(f".{output.name}.bulletin-old")])
-    observer = Observer()
-    for folder in ("content", "templates", "static"):
-        if (source / folder).is_dir():
-            observer.schedule(changes, str(source / folder), recursive=True)
-    observer.schedule(_ConfigOnly(changes, source / "bulletin.toml"), str(source), recursive=False)
-    observer.start()
+    observer = watch_site(source, changes)
     stop = threading.Event()
     threading.Thread(target=changes.run, args=(stop,), daemon=True).start()
     log(f"serving {output} at http://{host}:{server.server_port}/ (Ctrl+C to stop)")
@@ -389,14 +332,3 @@ def serve(source: Path, output: Path | None = None, port: int = 8000, host: str 
         stop.set()
         observer.stop()
         server.server_close()
-
-
-class _ConfigOnly(FileSystemEventHandler):
-    """Watches the site folder itself for bulletin.toml (and new content/templates folders)."""
-
-    def __init__(self, inner: ChangeHandler, config_path: Path):
-        self.inner, self.config_path = inner, str(config_path)
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if self.config_path in (event.src_path, getattr(event, "dest_path", "")):
-            self.inner.on_any_event(event)

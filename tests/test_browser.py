@@ -8,7 +8,6 @@ test's tmp_path and are copied to /tmp/bulletin-screenshots/ for people to look 
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+OVERLAY = '<div id="bulletin-error"'  # the error box served in a page (the reload script only makes one)
 GOOD = "---\ntitle: Bản tin {n}\nweek_start: 2020-12-14\nweek_end: 2020-12-20\n---\n\n## Mục một\n\nNội dung {n}.\n"
 
 
@@ -60,9 +61,11 @@ class Events:
     def __init__(self, base: str):
         self.stream = urllib.request.urlopen(base + "__bulletin__/events", timeout=20)
 
-    def next(self) -> tuple[str, str]:
+    def next(self, within: float = 20.0) -> tuple[str, str]:
         name, data = "", ""
+        deadline = time.monotonic() + within  # the server's keep-alive lines would wait forever
         while True:
+            assert time.monotonic() < deadline, f"no event within {within} s"
             line = self.stream.readline().decode("utf-8").rstrip("\n")
             if line.startswith("event: "):
                 name = line[7:]
@@ -97,10 +100,29 @@ def test_a_save_reloads_a_bad_save_shows_the_error_and_a_fix_recovers(server):
     name, data = events.next()
     assert name == "error-report" and "w51.md" in data
     status, page = get(base + "digests/w51/index.html")
-    assert status == 200 and "Nội dung 2" in page and "bulletin-error" in page  # last good site + overlay
+    assert status == 200 and "Nội dung 2" in page and OVERLAY in page and "w51.md" in page  # last good site + overlay
     save(digest, GOOD.format(n=3))
     assert [events.next()[0], events.next()[0]] == ["ok", "reload"]
     assert "Nội dung 3" in get(base + "digests/w51/index.html")[1]
+    assert OVERLAY not in get(base + "digests/w51/index.html")[1]
+
+
+def test_a_template_that_fails_as_python_is_shown_and_serve_keeps_going(server):
+    """Before, a TypeError in a template ended the rebuild with a traceback, outside what
+    serve catches."""
+    base, digest = server
+    events = Events(base)
+    template = digest.parent.parent / "templates" / "digest.html"
+    template.parent.mkdir()
+    save(template, "{% extends 'base.html' %}\n{% block content %}\n{{ digest.title + 1 }}\n{% endblock %}\n")
+    name, data = events.next()
+    assert name == "error-report" and "digest.html:3" in data and "TypeError" in data, data
+    status, page = get(base + "digests/w51/index.html")
+    assert status == 200 and "Nội dung 1" in page and OVERLAY in page and "digest.html:3" in page
+    template.unlink()  # the site is as it was: the error goes, nothing needs a reload
+    assert events.next()[0] == "ok"
+    status, page = get(base + "digests/w51/index.html")
+    assert status == 200 and "Nội dung 1" in page and OVERLAY not in page
 
 
 @pytest.mark.parametrize("path", ["../secret.txt", "%2e%2e/secret.txt", "..%2fsecret.txt", "//etc/passwd",
@@ -145,9 +167,9 @@ def test_a_rebuilds_model_is_freed_and_its_parsed_bodies_kept(tmp_path):
 def test_the_watcher_frees_the_last_model_once_quiet(monkeypatch):
     import threading
 
-    import bulletin.serve as serve_module
+    import bulletin.watch as watch_module
 
-    monkeypatch.setattr(serve_module, "TIDY_AFTER_SECONDS", 0.3)
+    monkeypatch.setattr(watch_module, "TIDY_AFTER_SECONDS", 0.3)
     calls: list[str] = []
 
     class Loop:
@@ -157,7 +179,7 @@ def test_the_watcher_frees_the_last_model_once_quiet(monkeypatch):
         def tidy_while_idle(self):
             calls.append("collect")
 
-    handler = serve_module.ChangeHandler(Loop(), [])
+    handler = watch_module.ChangeHandler(Loop(), [])
     stop = threading.Event()
     thread = threading.Thread(target=handler.run, args=(stop,))
     thread.start()
