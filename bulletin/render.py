@@ -116,7 +116,7 @@ class Renderer:
         context["page_url"] = url
         try:
             return self.template(name).render(context)
-        except BuildError:
+        except (BuildError, MemoryError):
             raise
         except Exception as exc:  # noqa: BLE001 - a template's own code, `{{ year + "x" }}`, fails as Python
             raise BuildError([_template_error(exc, name, url, context)]) from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -123,6 +124,32 @@ def test_a_template_that_fails_as_python_is_shown_and_serve_keeps_going(server):
     assert events.next()[0] == "ok"
     status, page = get(base + "digests/w51/index.html")
     assert status == 200 and "Nội dung 1" in page and OVERLAY not in page
+
+
+def test_a_templates_folder_made_removed_and_made_again_is_followed(server):
+    base, digest = server
+    events = Events(base)
+    templates = digest.parent.parent / "templates"
+    page_url = base + "digests/w51/index.html"
+
+    def shown_after_a_reload(mark: str | None) -> bool:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if events.next()[0] == "reload":
+                page = get(page_url)[1]
+                if (mark in page) if mark else "Nội dung 1" in page:
+                    return True
+        return False
+
+    for mark in ("MARK-ONE", None, "MARK-TWO"):
+        if mark:
+            templates.mkdir()
+            save(templates / "digest.html", "{% extends 'base.html' %}{% block content %}" + mark + "{% endblock %}")
+        else:
+            shutil.rmtree(templates)
+        assert shown_after_a_reload(mark), mark
+    save(templates / "digest.html", "{% extends 'base.html' %}{% block content %}MARK-THREE{% endblock %}")
+    assert shown_after_a_reload("MARK-THREE")  # the new folder's own watch, not only its creation
 
 
 @pytest.mark.parametrize("path", ["../secret.txt", "%2e%2e/secret.txt", "..%2fsecret.txt", "//etc/passwd",
