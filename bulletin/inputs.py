@@ -21,9 +21,10 @@ BUILTIN_TEMPLATES = Path(__file__).parent / "theme" / "templates"
 BUILTIN_STATIC = Path(__file__).parent / "theme" / "static"
 
 
-def static_files(source_dir: Path) -> Iterator[tuple[str, bytes]]:
-    """The theme's assets, then the site's static/ (which wins on a clash)."""
-    files: dict[str, Path] = {}
+def static_files(source_dir: Path) -> Iterator[tuple[str, bytes, bool]]:
+    """The theme's assets, then the site's static/ (which wins on a clash): (path in the
+    output, bytes, whether it is the site's own)."""
+    files: dict[str, tuple[Path, bool]] = {}
     for root, prefix in ((BUILTIN_STATIC, urls.ASSETS), (source_dir / "static", "")):
         if not root.is_dir():
             continue
@@ -32,9 +33,9 @@ def static_files(source_dir: Path) -> Iterator[tuple[str, bytes]]:
             for name in sorted(names):
                 if not name.startswith("."):
                     path = Path(folder, name)
-                    files[prefix + path.relative_to(root).as_posix()] = path
-    for rel, path in sorted(files.items()):
-        yield rel, path.read_bytes()
+                    files[prefix + path.relative_to(root).as_posix()] = (path, root != BUILTIN_STATIC)
+    for rel, (path, own) in sorted(files.items()):
+        yield rel, path.read_bytes(), own
 
 
 def environment_fingerprint(config: SiteConfig, drafts: bool, search_enabled: bool) -> str:

@@ -159,7 +159,8 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     if not remake_model_files:
         produced.update((p, v) for p, v in old_outputs.items() if from_model(p) and p not in produced)
     produced.update((path, (digest, signature)) for path, digest, _, signature in model_files)
-    for rel, data in _other_files(site, config, source_dir, list(produced)):
+    warnings = list(loaded.warnings)
+    for rel, data in _other_files(site, config, source_dir, list(produced), warnings):
         digest = digest_of(data)
         if old_outputs.get(rel, ("",))[0] != digest:
             writer.stage(rel, data)
@@ -186,7 +187,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     clock.lap("state")
     written = len(writer.staged)
     return BuildResult(site, writer.output, plan.pages, written, len(produced) - written, len(removed),
-                       time.perf_counter() - started, loaded.warnings, digests=len(site.digests),
+                       time.perf_counter() - started, warnings, digests=len(site.digests),
                        timings=clock.laps, changed=sorted(writer.staged | removed))
 
 
@@ -237,10 +238,20 @@ def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:
     return BodyStore(db.path)
 
 
-def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str]
+def _other_files(site: Site, config: SiteConfig, source_dir: Path, page_urls: list[str], warnings: list[str]
                  ) -> Iterator[tuple[str, bytes]]:
-    yield SEARCH_SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()
-    yield urls.FEED, atom_feed(site, config)
+    """The files that are neither pages nor the model's; a file of static/ that takes the
+    place of one bulletin makes wins (a hand-made 404.html), and the build says so."""
+    made = set(page_urls)
+    generated = [(SEARCH_SCRIPT, resources.files("bulletin.search").joinpath("assets", "search.js").read_bytes()),
+                 (urls.FEED, atom_feed(site, config))]
     if config.base_url:
-        yield from sitemap_files([u for u in page_urls if u.endswith(".html")], config.base_url)
-    yield from static_files(source_dir)
+        generated += sitemap_files([u for u in page_urls if u.endswith(".html")], config.base_url)
+    for rel, data in generated:
+        made.add(rel)
+        yield rel, data
+    for rel, data, own in static_files(source_dir):
+        if own and rel in made:
+            warnings.append(f"static/{rel} takes the place of the {rel} that bulletin makes; "
+                            "rename or remove it unless that is what you want")
+        yield rel, data

@@ -194,3 +194,18 @@ def test_every_entry_point_prints_its_summary_and_exit_status_through_a_pipe(tmp
     broken = run_cli(script="build.py", cwd=site) if entry == "build.py" else run_cli("build", "--source", str(site))
     assert broken.returncode == 1 and "2020-w51.md" in broken.stderr and broken.stdout == ""
     assert run_cli("build", "--source", str(tmp_path / "nowhere")).returncode == 2
+
+
+def test_a_static_file_that_takes_a_generated_pages_place_wins_with_a_warning(tmp_path):
+    """A hand-made 404.html is allowed; a static/index.html made by mistake is not silent.
+    Replacing a theme asset (static/assets/…) is theming, and says nothing."""
+    site = copy_site(SMALL, tmp_path / "small")
+    write_files(site, {"static/404.html": "<p>Không tìm thấy</p>", "static/assets/style.css": "body{}",
+                       "static/robots.txt": "User-agent: *"})
+    result = run_cli("build", "--source", str(site))
+    assert result.returncode == 0, result.stderr
+    warned = re.findall(r"^warning: static/(\S+) takes the place of", result.stderr, re.M)
+    assert warned == ["404.html"], result.stderr
+    assert (site / "site/404.html").read_text(encoding="utf-8") == "<p>Không tìm thấy</p>"
+    assert (site / "site/assets/style.css").read_text(encoding="utf-8") == "body{}"
+    assert (site / "site/robots.txt").is_file()
