@@ -98,13 +98,18 @@ def check(source: Path, drafts: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="address to bind; anything but 127.0.0.1 exposes your drafts to the network")
 @click.option("--drafts", is_flag=True, help="build digests marked `draft: true` too")
-def serve(source: Path, output: Path | None, port: int, host: str, drafts: bool) -> None:
+@click.option("--force", is_flag=True, help="build even if the output holds files bulletin did not write "
+                                            "(they are kept)")
+def serve(source: Path, output: Path | None, port: int, host: str, drafts: bool, force: bool) -> None:
     """Build, serve on 127.0.0.1, rebuild on every change and reload the open pages."""
     from .serve import serve as run
 
     if not (source / "content").is_dir():
         _fail(UsageError(f"{source} has no content/ folder; pass --source with the site folder"))
-    run(source, output, port=port, host=host, drafts=drafts, log=lambda m: click.echo(m, err=True))
+    try:
+        run(source, output, port=port, host=host, drafts=drafts, log=lambda m: click.echo(m, err=True), force=force)
+    except UsageError as exc:
+        _fail(exc)
 
 
 def run(args: list[str] | None = None, prog_name: str = "bulletin") -> None:

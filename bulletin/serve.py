@@ -9,6 +9,7 @@ script is injected into responses only, never written into the site.
 
 from __future__ import annotations
 
+import errno
 import gc
 import html
 import json
@@ -50,10 +51,10 @@ class BuildLoop:
 
     HISTORY = 64  # reload generations remembered for slow event readers
 
-    def __init__(self, source: Path, output: Path, drafts: bool, log=print):
+    def __init__(self, source: Path, output: Path, drafts: bool, log=print, force: bool = False):
         from .preview import Preview
 
-        self.source, self.output, self.drafts, self.log = source, output, drafts, log
+        self.source, self.output, self.drafts, self.log, self.force = source, output, drafts, log, force
         self.generation = 0
         self.error: str | None = None
         self.changed = threading.Condition()
@@ -63,13 +64,15 @@ class BuildLoop:
         self._reloads: list[tuple[int, frozenset[str] | None]] = []
         self._lock = threading.Lock()
 
-    def rebuild(self, changed_paths: set[str] | None = None) -> None:
+    def rebuild(self, changed_paths: set[str] | None = None, first: bool = False) -> None:
+        """`first`: the build serve starts with, which raises UsageError (an output folder that is
+        not ours: there is no good site to serve) instead of showing it."""
         with self._lock:
             started = time.perf_counter()
             rels = self._saved_digests(changed_paths)
             if rels and not self._show_preview(rels, started):
                 return  # the saved file is invalid: the exact build would stop on the same errors
-            self._exact_build(started)
+            self._exact_build(started, refuse=first)
             self.preview.forget()
             self._warm_preview()
 
@@ -106,14 +109,17 @@ class BuildLoop:
             self.log(f"previewed {', '.join(sorted(pages))} in {time.perf_counter() - started:.2f} s")
         return True
 
-    def _exact_build(self, started: float) -> None:
+    def _exact_build(self, started: float, refuse: bool = False) -> None:
         from .build import build_site
 
         try:
-            result = build_site(self.source, self.output, drafts=self.drafts, parsed_memo=self.parsed)
+            result = build_site(self.source, self.output, drafts=self.drafts, force=self.force,
+                                parsed_memo=self.parsed)
         except BuildError as exc:
             text = exc.report()
         except UsageError as exc:
+            if refuse:
+                raise
             text = f"error: {exc}"
         except Exception as exc:  # keep serving the last good site whatever happens
             text = f"build failed: {type(exc).__name__}: {exc}"
@@ -309,14 +315,21 @@ def inject_reload(page: bytes, error: str | None) -> bytes:
 
 
 def serve(source: Path, output: Path | None = None, port: int = 8000, host: str = "127.0.0.1",
-          drafts: bool = False, log=print) -> None:
+          drafts: bool = False, log=print, force: bool = False) -> None:
     source = source.resolve()
     output = (output or source / "site").resolve()
-    loop = BuildLoop(source, output, drafts, log)
-    loop.rebuild()  # also readies the preview
+    loop = BuildLoop(source, output, drafts, log, force)
     handler_class = type("Handler", (SiteRequestHandler,), {"loop": loop})
-    server = ThreadingHTTPServer((host, port), handler_class)
+    try:  # before the first build, which can take a minute: a port in use is said at once
+        server = ThreadingHTTPServer((host, port), handler_class)
+    except OSError as exc:
+        raise UsageError(_cannot_listen(host, port, exc)) from None
     server.daemon_threads = True
+    try:
+        loop.rebuild(first=True)  # also readies the preview; browsers that connect meanwhile wait for it
+    except UsageError:
+        server.server_close()
+        raise
     changes = ChangeHandler(loop, [output, source / ".bulletin",
                                    output.with_name(f".{output.name}.bulletin-new"),
                                    output.with_name(f".{output.name}.bulletin-old")])
@@ -332,3 +345,12 @@ def serve(source: Path, output: Path | None = None, port: int = 8000, host: str 
         stop.set()
         observer.stop()
         server.server_close()
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is in use (another `bulletin serve`?); pass --port with another "
+                "number, or --port 0 to let the system pick a free one")
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on port {port}; pass --port with a number above 1023, e.g. --port 8000"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}; check --host (the default is 127.0.0.1)"

@@ -224,3 +224,35 @@ def test_the_watcher_frees_the_last_model_once_quiet(monkeypatch):
     finally:
         stop.set()
         thread.join()
+
+
+def serve_once(source: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bulletin", "serve", "--source", str(source), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_port_in_use_is_a_usage_error_said_before_any_build(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "w51.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = serve_once(tmp_path, "--port", str(taken.getsockname()[1]))
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "is in use" in result.stderr and "--port 0" in result.stderr
+    assert not (tmp_path / "site").exists()  # said before the first build, not after it
+
+
+def test_an_output_folder_that_is_not_ours_stops_serve_unless_forced(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "w51.md").write_text(GOOD.format(n=1), encoding="utf-8")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "notes.txt").write_text("mine", encoding="utf-8")
+    result = serve_once(tmp_path, "--port", "0")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.count("notes.txt") == 1 and "--force" in result.stderr  # said once
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == ["notes.txt"]
+    with pytest.raises(subprocess.TimeoutExpired):  # forced, it builds and serves
+        subprocess.run([sys.executable, "-m", "bulletin", "serve", "--source", str(tmp_path), "--port", "0",
+                        "--force"], capture_output=True, timeout=5)
+    assert (tmp_path / "site" / "index.html").is_file() and (tmp_path / "site" / "notes.txt").is_file()
