@@ -14,6 +14,11 @@ sampled every 100 ms in one extra run that is not timed (sampling a large
 process tree costs the kernel enough CPU to slow a 2-core machine). Prints a table and writes
 bench/RESULTS.md.
 
+The comparison with Hugo and Pelican (`side_by_side`) takes their cold builds in turn with a
+cold build of bulletin, round after round (at least 5), and gives each median and the range
+of the per-round ratios: this VM's speed drifts within minutes, so peers timed minutes after
+bulletin's own table gave ratios from 0.73 to 1.37 for the same code on the same day.
+
 Before a cold build, the last output is moved aside, not deleted (`set_aside`), for every tool:
 on this VM's ext4 (it has no journal) a file created in the minutes after many were deleted
 costs up to ten times more, as the allocator passes over every recently freed inode. Deleting
@@ -229,29 +234,54 @@ def bench_bulletin(size: int, runs: int) -> dict[str, tuple[float, int]]:
     return results
 
 
-def bench_hugo(size: int, runs: int) -> float | None:
-    if not shutil.which("hugo"):
-        return None
-    site = corpus(size, "hugo")
-    layouts = site / "layouts"
-    if not layouts.exists():
-        shutil.copytree(HUGO_LAYOUTS / "layouts", layouts)
-        with open(site / "hugo.toml", "a", encoding="utf-8") as config:
-            config.write("\n" + (HUGO_LAYOUTS / "bench-config.toml").read_text(encoding="utf-8"))
-    seconds, _ = median_of(runs, lambda: set_aside(site / "public"),
-                           ["hugo", "--quiet", "-s", str(site)])
-    return seconds
+def peer_commands(size: int) -> dict[str, tuple[list[str], Path]]:
+    """Cold-build command and output folder of every peer installed, on its corpus."""
+    commands = {}
+    if shutil.which("hugo"):
+        site = corpus(size, "hugo")
+        layouts = site / "layouts"
+        if not layouts.exists():
+            shutil.copytree(HUGO_LAYOUTS / "layouts", layouts)
+            with open(site / "hugo.toml", "a", encoding="utf-8") as config:
+                config.write("\n" + (HUGO_LAYOUTS / "bench-config.toml").read_text(encoding="utf-8"))
+        commands["Hugo"] = (["hugo", "--quiet", "-s", str(site)], site / "public")
+    if shutil.which("pelican"):
+        site = corpus(size, "pelican")
+        commands["Pelican"] = (["pelican", str(site / "content"), "-s", str(site / "pelicanconf.py"),
+                                "-o", str(site / "out"), "-q"], site / "out")
+    return commands
 
 
-def bench_pelican(size: int, runs: int) -> float | None:
-    if not shutil.which("pelican"):
-        return None
-    site = corpus(size, "pelican")
-    out = site / "out"
-    seconds, _ = median_of(runs, lambda: set_aside(out),
-                           ["pelican", str(site / "content"), "-s", str(site / "pelicanconf.py"),
-                            "-o", str(out), "-q"])
-    return seconds
+def side_by_side(size: int, rounds: int) -> list[str]:
+    """Cold builds of bulletin and each peer, taken in turn round after round: this VM's speed
+    drifts by the minute (one run here measured Hugo at 3.2 s, the next at 8.0 s), so the
+    peers are timed under the same conditions as bulletin, and each round gives a ratio."""
+    site = OUT / f"side-{size}"
+    if not site.exists():
+        shutil.copytree(corpus(size), site)
+    output = OUT / f"side-build-{size}"
+    tools = {"bulletin": (bulletin_build(site, output), output), **peer_commands(size)}
+    times: dict[str, list[float]] = {name: [] for name in tools}
+    for _ in range(rounds):
+        for name, (command, made) in tools.items():
+            set_aside(made)
+            if name == "bulletin":
+                set_aside(site / ".bulletin")
+            times[name].append(timed(command)[0])
+    ours = times["bulletin"]
+    lines = [f"\n**Side by side**, cold builds taken in turn, {rounds} rounds: bulletin "
+             f"{statistics.median(ours):.2f} s (median; {min(ours):.2f}–{max(ours):.2f})."]
+    for name in ("Hugo", "Pelican"):
+        if name not in times:
+            lines.append(f"\n{name}: not installed, not measured.")
+            continue
+        theirs = times[name]
+        ratios = [a / b for a, b in zip(ours, theirs)]
+        lines.append(f"\n{name} on the same corpus: cold build {statistics.median(theirs):.2f} s "
+                     f"({min(theirs):.2f}–{max(theirs):.2f}); bulletin/{name} = "
+                     f"{statistics.median(ours) / statistics.median(theirs):.2f} "
+                     f"(per round {min(ratios):.2f}–{max(ratios):.2f}).")
+    return lines
 
 
 def machine() -> str:
@@ -335,14 +365,7 @@ def run(args: argparse.Namespace) -> None:
             lines.append(f"| {name} | {seconds:.2f} | {peak / 1024:.0f} MB |")
         lines.append(f"\nOutput: {files:,} files, {size_bytes / 1e6:.1f} MB.")
         if not args.no_peers and size in args.peer_sizes:
-            cold = results["cold build"][0]
-            for name, runner in (("Hugo", bench_hugo), ("Pelican", bench_pelican)):
-                peer = runner(size, args.runs)
-                if peer is None:
-                    lines.append(f"\n{name}: not installed, not measured.")
-                else:
-                    lines.append(f"\n{name} on the same corpus: cold build {peer:.2f} s; "
-                                 f"bulletin/{name} = {cold / peer:.2f}.")
+            lines.extend(side_by_side(size, max(args.runs, 5)))
         print("\n".join(lines[-12:]), flush=True)
     lines.extend(growth(by_size))
     lines.append(f"\nLoad average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}. "
