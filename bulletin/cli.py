@@ -107,7 +107,7 @@ def serve(source: Path, output: Path | None, port: int, host: str, drafts: bool,
     if not (source / "content").is_dir():
         _fail(UsageError(f"{source} has no content/ folder; pass --source with the site folder"))
     try:
-        run(source, output, port=port, host=host, drafts=drafts, log=lambda m: click.echo(m, err=True), force=force)
+        run(source, output, port=port, host=host, drafts=drafts, force=force, log=lambda m: click.echo(m, err=True))
     except UsageError as exc:
         _fail(exc)
 
