@@ -83,7 +83,13 @@ def timed(command: list[str], cwd: Path | None = None, sample: bool = False) -> 
     """Wall seconds and, with `sample`, peak tree PSS (KB) of one command; fails loudly if it fails.
 
     Reading smaps_rollup of a 2 GB process tree costs the kernel tens of milliseconds, so
-    sampling takes a good share of a 2-core machine: runs that are timed are not sampled."""
+    sampling takes a good share of a 2-core machine: runs that are timed are not sampled.
+
+    The page cache is written back first (`os.sync`, not timed): each build writes up to 1.1 GB,
+    and a run that starts while the kernel flushes the last ones waits on the disk for them
+    (Hugo, which writes from many threads at once, measured 3.2 s in a quiet minute and
+    4.9–10.6 s in a run that followed other builds)."""
+    os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     peak = 0
