@@ -86,9 +86,9 @@ def timed(command: list[str], cwd: Path | None = None, sample: bool = False) -> 
     sampling takes a good share of a 2-core machine: runs that are timed are not sampled.
 
     The page cache is written back first (`os.sync`, not timed): each build writes up to 1.1 GB,
-    and a run that starts while the kernel flushes the last ones waits on the disk for them
-    (Hugo, which writes from many threads at once, measured 3.2 s in a quiet minute and
-    4.9–10.6 s in a run that followed other builds)."""
+    and no run should start while the kernel still flushes the last ones. (Not shown to matter:
+    the slow minutes measured here, Hugo at 4.9–10.6 s instead of 3.0–3.7 s, followed mass
+    deletions, with or without it; see the module docstring.)"""
     os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)

@@ -31,6 +31,13 @@ class Rebuilds(Protocol):
     def tidy_while_idle(self) -> None: ...
 
 
+def _paths(event: FileSystemEvent) -> list[str]:
+    """The paths an event names (a move names two); none for a mere open or read."""
+    if event.event_type in ("opened", "closed_no_write"):
+        return []
+    return [p for p in (event.src_path, getattr(event, "dest_path", "") or "") if p]
+
+
 class ChangeHandler(FileSystemEventHandler):
     """Collects file events; a quiet period of DEBOUNCE_SECONDS ends a burst."""
 
@@ -50,9 +57,7 @@ class ChangeHandler(FileSystemEventHandler):
         return not any(absolute == r or absolute.startswith(r + os.sep) for r in self.ignored_roots)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type in ("opened", "closed_no_write"):
-            return
-        paths = [p for p in (event.src_path, getattr(event, "dest_path", "") or "") if p and self.relevant(p)]
+        paths = [p for p in _paths(event) if self.relevant(p)]
         if paths:
             with self.lock:
                 if not event.is_directory:
@@ -103,12 +108,12 @@ class SiteFolder(FileSystemEventHandler):
         self.watches[folder] = self.observer.schedule(self.inner, folder, recursive=True)
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        paths = [p for p in (event.src_path, getattr(event, "dest_path", "") or "") if p]
+        paths = _paths(event)
         if self.config_path in paths:
             self.inner.on_any_event(event)
             return
         ours = [p for p in paths if os.path.dirname(p) == self.source and os.path.basename(p) in WATCHED_FOLDERS]
-        if not event.is_directory or not ours or event.event_type in ("opened", "closed_no_write", "modified"):
+        if not event.is_directory or not ours or event.event_type == "modified":
             return
         for folder in ours:
             if os.path.isdir(folder):
