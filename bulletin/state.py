@@ -185,9 +185,10 @@ class BuildState:
     def save(self, *, sources: dict[str, tuple[int, int, str, bytes]], removed_sources: set[str],
              objects: dict[str, str], old_objects: dict[str, str],
              outputs: dict[str, tuple[str, str]], removed_outputs: set[str],
-             deps: dict[str, set[str]], meta: dict[str, str]) -> None:
+             deps: dict[str, str], meta: dict[str, str]) -> None:
         """One transaction: the state moves to the new build all at once or not at all (fresh
-        parse results are stored before, by `save_parsed`)."""
+        parse results are stored before, by `save_parsed`). `deps`: the keys each page read,
+        sorted, one a line (render_pages.Rendered)."""
         db = self.db
         db.execute("BEGIN")
         try:
@@ -199,7 +200,7 @@ class BuildState:
                            ((k, h) for k, h in objects.items() if old_objects.get(k) != h))
             db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in removed_outputs))
             db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)",
-                           ((p, h, f, "\n".join(sorted(deps.get(p, ())))) for p, (h, f) in outputs.items()))
+                           ((p, h, f, deps.get(p, "")) for p, (h, f) in outputs.items()))
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
             db.execute("COMMIT")
         except BaseException:

@@ -762,9 +762,9 @@ def test_pages_reading_matches_whole_keys():
     try:
         db.save(sources={}, removed_sources=set(), objects={}, old_objects={}, removed_outputs=set(), meta={},
                 outputs={"a.html": ("h", "f"), "b.html": ("h", "f"), "c.html": ("h", "f"), "d.html": ("h", "")},
-                deps={"a.html": {"decision:qd-ubnd-26-2020", "topic:dat-dai/items"},
-                      "b.html": {"decision:qd-ubnd-2610-2020"},  # holds the first key as text, not as a key
-                      "c.html": {"topic:dat-dai"}})
+                deps={"a.html": "decision:qd-ubnd-26-2020\ntopic:dat-dai/items",
+                      "b.html": "decision:qd-ubnd-2610-2020",  # holds the first key as text, not as a key
+                      "c.html": "topic:dat-dai"})
         assert db.pages_reading({"decision:qd-ubnd-26-2020", "topic:dat-dai"}) == {"a.html", "c.html"}
     finally:
         db.close()
