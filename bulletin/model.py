@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from sys import intern
 
 
 def _by_fields(self):
@@ -54,11 +55,35 @@ class DigestSource:
     body_key: str = ""  # cache key of the parsed body (content + parser settings)
 
 
+_SHARED_VALUES: dict = {}  # dates and years of citations: a few thousand values in any archive
+
+
+def _cited_document(type_: str, number: str, issuer: str, date, year, label: str, sentence: str, marker: int
+                    ) -> "CitedDocument":
+    """A citation read back (from a parse worker or the build state), its short fields shared
+    with every other citation's equal ones: each body is pickled alone, so the archive's
+    133,000 citations at 10,000 digests came back as 133,000 copies of "UBND", "QĐ" and
+    their numbers (25 MB), in every process that holds the model."""
+    shared = _SHARED_VALUES
+    return CitedDocument(intern(type_), intern(number), intern(issuer), shared.setdefault(date, date),
+                         shared.setdefault(year, year), intern(label), sentence, marker)
+
+
+def _parsed_item(heading: str, heading_html: str, anchor: str, topics: tuple[str, ...], text: str,
+                 citations: list) -> "ParsedItem":
+    """An item read back, its heading, anchor and topics shared with equal ones of other
+    digests (headings recur week after week: 30 MB of copies at 10,000 generated digests)."""
+    heading = intern(heading)
+    return ParsedItem(heading, heading if heading_html == heading else intern(heading_html), intern(anchor),
+                      tuple(map(intern, topics)), text, citations)
+
+
 @dataclass(frozen=True, slots=True)
 class CitedDocument:
     """One citation in the text, before its year is resolved across the archive."""
 
-    __reduce__ = _by_fields
+    def __reduce__(self):
+        return _cited_document, tuple(getattr(self, name) for name in self.__slots__)
 
     type: str
     number: str
@@ -72,6 +97,9 @@ class CitedDocument:
 
 @dataclass(slots=True)
 class ParsedItem:
+    def __reduce__(self):
+        return _parsed_item, (self.heading, self.heading_html, self.anchor, self.topics, self.text, self.citations)
+
     heading: str  # plain text
     heading_html: str
     anchor: str
