@@ -36,7 +36,7 @@ from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
 from .sources import load_sources
 from .state import BodyStore, BuildState, digest_of
-from .workers import Beside, run_beside
+from .workers import run_beside
 from .write import OutputsPresent, OutputWriter
 
 
@@ -98,7 +98,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
             raise BuildError(loaded.errors)
         clock.lap("load and parse")
         settle()
-        saving_bodies = _store_parsed(db, loaded, workers, helpers)
+        _store_parsed(db, loaded)
         site = build_index(list(zip(loaded.digests, loaded.bodies)), config)
         bodies = _keep_bodies_out_of_memory(db, loaded)
         settle()
@@ -133,8 +133,6 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     elif early:  # the rest of the model's files too, beside planning and rendering
         early_documents = helpers.enter_context(EarlyDocuments(site, config, old_outputs, last_model_files,
                                                                    writer))
-    if saving_bodies:
-        saving_bodies.result()  # the pages read their bodies' HTML from the state
     clock.lap("index")
 
     plan = plan_pages(site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
@@ -209,23 +207,12 @@ class _Clock:
         self._last = now
 
 
-PARALLEL_SAVE = 1000  # fresh parsed bodies; below this, forking a helper to store them costs more than it saves
-
-
-def _store_parsed(db: BuildState, loaded, workers: int, helpers: ExitStack) -> Beside | None:
-    """Store the fresh parse results in the state. Many of them (a first build: 250 MB and
-    1.2 s at 10,000 digests) are stored by a forked helper while this process indexes the
-    model, on the core that is idle then; no page may render before it is done
-    (`result()`): pages read their bodies' HTML from the state."""
-    if db.path is None:
-        return None
-    if workers < 2 or len(loaded.parsed) < PARALLEL_SAVE:
+def _store_parsed(db: BuildState, loaded) -> None:
+    """Store the fresh parse results the workers did not (sources.py: they store what they
+    parse): those parsed in this process, a few files' worth. Pages read their bodies' HTML
+    from the state."""
+    if db.path is not None and loaded.parsed:
         db.save_parsed(loaded.parsed)
-        return None
-    parsed = loaded.parsed
-    saving = Beside(lambda: db.save_parsed_in_helper(parsed))
-    helpers.callback(saving.stop)
-    return saving
 
 
 def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from .errors import ContentError
 from .load import discover_with_stats, read_digest, url_collisions
 from .model import DigestSource, ParsedBody
 from .parse import parse_body
-from .state import BuildState, StoredBody, digest_of, pack_body, unpack_body
+from .state import BuildState, StoredBody, digest_of, insert_parsed, pack_body, unpack_body
 
 PARSER_VERSION = "4"  # part of the cache key (with the code fingerprint, see build.py)
 PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
@@ -60,6 +61,9 @@ def scan(content_dir: Path) -> tuple[list[tuple[Path, str, os.stat_result]], lis
 
 
 _CONFIG: SiteConfig | None = None  # set before forking the workers
+_STORE: Path | None = None  # the build state the workers store parse results in (None: they return them)
+_STORE_CONNECTION: tuple[int, sqlite3.Connection] | None = None  # (pid, connection): one per worker process
+BATCH = 16  # files a worker reads, parses and stores at a time (one transaction)
 
 
 def _read_and_parse(job: tuple[str, str]) -> tuple[DigestSource | None, list[ContentError], StoredBody | None]:
@@ -73,16 +77,40 @@ def _read_and_parse(job: tuple[str, str]) -> tuple[DigestSource | None, list[Con
     return digest, errors, parsed
 
 
-def _run_jobs(jobs: list[tuple[str, str]], config: SiteConfig, workers: int):
-    global _CONFIG
-    _CONFIG = config
+def _parse_and_store(batch: list[tuple[str, str]]) -> list[tuple[DigestSource | None, list[ContentError],
+                                                                 StoredBody | None, bool]]:
+    """In a worker: read and parse a batch of files, and store their parse results in the build
+    state itself, through a connection of its own (WAL: the workers and the main process take
+    turns writing), so that only the bodies without their HTML come back. The main process
+    used to receive them whole and hand 250 MB of them (at 10,000 digests) to a forked helper
+    to store: each held a copy of what the other changed, 460 MB."""
+    global _STORE_CONNECTION
+    results = [_read_and_parse(job) for job in batch]
+    if _STORE is None:
+        return [(*result, False) for result in results]
+    if _STORE_CONNECTION is None or _STORE_CONNECTION[0] != os.getpid():  # never one inherited across a fork
+        _STORE_CONNECTION = os.getpid(), sqlite3.connect(str(_STORE), isolation_level=None, timeout=60)
+    insert_parsed(_STORE_CONNECTION[1], {digest.body_key: stored for digest, _, stored in results if digest})
+    return [(digest, errors, (stored[0], "") if stored else None, stored is not None)
+            for digest, errors, stored in results]
+
+
+def _run_jobs(jobs: list[tuple[str, str]], config: SiteConfig, workers: int, store: Path | None):
+    """(digest, errors, parsed body as stored, whether it is stored already) of every job; with
+    many jobs, in worker processes that store what they parse in `store` (when given)."""
+    global _CONFIG, _STORE
+    _CONFIG, _STORE = config, store
     try:
         if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
+            batches = [jobs[start:start + BATCH] for start in range(0, len(jobs), BATCH)]
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                return pool.map(_read_and_parse, jobs, chunksize=16)
-        return [_read_and_parse(job) for job in jobs]
+                for results in pool.imap(_parse_and_store, batches):
+                    yield from results
+            return
+        for job in jobs:
+            yield (*_read_and_parse(job), False)
     finally:
-        _CONFIG = None
+        _CONFIG = _STORE = None
 
 
 def load_sources(content_dir: Path, config: SiteConfig, drafts: bool, state: BuildState,
@@ -102,28 +130,30 @@ def load_sources(content_dir: Path, config: SiteConfig, drafts: bool, state: Bui
             jobs.append((str(path), rel))
             stats[rel] = stat
     errors: list[ContentError] = []
-    parsed: dict[str, StoredBody] = {}
-    for digest, file_errors, body in _run_jobs(jobs, config, workers or os.cpu_count() or 1):
+    parsed: dict[str, StoredBody] = {}  # fresh parse results the state does not have yet
+    fresh: dict[str, ParsedBody] = {}
+    for digest, file_errors, body, stored in _run_jobs(jobs, config, workers or os.cpu_count() or 1, state.path):
         errors.extend(file_errors)
         if digest is None:
             continue
         stat = stats[digest.rel]
         entries[digest.rel] = digest
         records[digest.rel] = (stat.st_size, stat.st_mtime_ns, digest.content_hash, pickle.dumps(digest, protocol=PICKLE))
-        parsed[digest.body_key] = body
+        fresh[digest.body_key] = unpack_body(body)
+        if not stored:
+            parsed[digest.body_key] = body
     digests = [entries[rel] for _, rel, _ in files if rel in entries and (drafts or not entries[rel].draft)]
     errors.extend(url_collisions(digests))
-    bodies = _bodies(digests, parsed, state, content_dir, config) if not errors else []
+    bodies = _bodies(digests, fresh, parsed, state, content_dir, config) if not errors else []
     removed = set(cached) - set(records)
     reread = {rel for _, rel in jobs}
     previous = [pickle.loads(cached[rel][3]) for rel in sorted(reread | removed) if rel in cached]
     return LoadedSources(digests, bodies, errors, warnings, records, removed, parsed, reread, previous)
 
 
-def _bodies(digests: list[DigestSource], parsed: dict[str, StoredBody], state: BuildState, content_dir: Path,
-            config: SiteConfig) -> list[ParsedBody]:
+def _bodies(digests: list[DigestSource], bodies: dict[str, ParsedBody], parsed: dict[str, StoredBody],
+            state: BuildState, content_dir: Path, config: SiteConfig) -> list[ParsedBody]:
     """Parsed bodies: fresh ones, cached ones, and (rarely: the cache was pruned) parsed again."""
-    bodies = {key: unpack_body(stored) for key, stored in parsed.items()}
     bodies.update(state.parsed([d.body_key for d in digests if d.body_key not in bodies]))
     for digest in digests:
         if digest.body_key not in bodies:

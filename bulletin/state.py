@@ -213,16 +213,7 @@ class BuildState:
 
     def save_parsed(self, parsed: dict[str, StoredBody]) -> None:
         """Store fresh parse results at once: valid whatever happens to the rest of the build."""
-        _insert_parsed(self.db, parsed)
-
-    def save_parsed_in_helper(self, parsed: dict[str, StoredBody]) -> None:
-        """`save_parsed` for a forked helper, through a connection of its own (one inherited
-        across a fork must not be used). The state is in WAL mode: this process reads on."""
-        connection = sqlite3.connect(str(self.path), isolation_level=None, timeout=60)
-        try:
-            _insert_parsed(connection, parsed)
-        finally:
-            connection.close()
+        insert_parsed(self.db, parsed)
 
     def prune_parsed(self, live: set[str]) -> None:
         """Drop parse results no digest uses any more (keeps the cache bounded)."""
@@ -234,7 +225,7 @@ class BuildState:
             self.db.executemany("DELETE FROM parsed WHERE hash = ?", ((h,) for h in stale))
 
 
-def _insert_parsed(connection: sqlite3.Connection, parsed: dict[str, StoredBody]) -> None:
+def insert_parsed(connection: sqlite3.Connection, parsed: dict[str, StoredBody]) -> None:
     """The HTML goes in as UTF-8 bytes cast to text: bound as a `str`, each string would keep
     a UTF-8 copy of itself for as long as it lives (CPython caches it): 109 MB at 10,000 digests."""
     connection.execute("BEGIN")

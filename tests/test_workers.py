@@ -137,6 +137,21 @@ def test_a_rebuild_makes_the_model_files_in_helpers_to_the_same_bytes(tmp_path, 
     assert clean.written > 0 and tree(output) == tree(tmp_path / "clean")
 
 
+def test_a_big_sites_first_build_makes_its_model_files_in_this_process_alone(tmp_path, monkeypatch):
+    """A forked worker would copy every model page it reads: on a big site, no fork after render."""
+    source, output = _copy_sample(tmp_path), tmp_path / "out"
+    monkeypatch.setattr(model_files, "ONE_PROCESS_MODEL_FILES", 1)
+    monkeypatch.setattr(tokens, "PARALLEL_DOCS", 0)
+    forks, afterwards = [], []
+    real_chunks, real_afterwards = tokens.run_chunks, model_files.Afterwards
+    monkeypatch.setattr(tokens, "run_chunks", lambda *a, **k: forks.append(1) or real_chunks(*a, **k))
+    monkeypatch.setattr(model_files, "Afterwards", lambda work: afterwards.append(real_afterwards(work)) or afterwards[-1])
+    build_site(source, output, workers=2)
+    assert forks == [] and len(afterwards) == 1 and afterwards[0].helper is None
+    build_site(source, tmp_path / "serial", state=False, workers=1)
+    assert tree(output) == tree(tmp_path / "serial")
+
+
 def _copy_sample(tmp_path):
     source = tmp_path / "site"
     shutil.copytree(REPO / "content", source / "content")
@@ -236,23 +251,27 @@ def test_outputs_deleted_by_hand_are_found_by_a_helper_on_a_big_site(tmp_path, m
     assert tree(output) == expected
 
 
-def test_a_first_builds_parse_results_are_stored_by_a_helper_before_any_page_renders(tmp_path, monkeypatch):
+def test_a_first_builds_parse_results_are_stored_by_the_parse_workers_not_sent_back(tmp_path, monkeypatch):
     import sqlite3
 
+    from bulletin import sources
     from bulletin.write import state_file
 
     source, output = _copy_sample(tmp_path), tmp_path / "out"
-    monkeypatch.setattr(pipeline, "PARALLEL_SAVE", 0)
-    savers = []
-    real = pipeline.Beside
-    monkeypatch.setattr(pipeline, "Beside", lambda side: savers.append(real(side)) or savers[-1])
+    monkeypatch.setattr(sources, "PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr(sources, "BATCH", 2)  # several batches, so both workers store some
+    left, real = [], pipeline._store_parsed
+    monkeypatch.setattr(pipeline, "_store_parsed", lambda db, loaded: left.append(dict(loaded.parsed)) or real(db, loaded))
+    received, real_unpack = [], sources.unpack_body
+    monkeypatch.setattr(sources, "unpack_body", lambda stored: received.append(stored[1]) or real_unpack(stored))
     build_site(source, output, workers=2)
-    assert len(savers) == 1 and not savers[0]._process.is_alive()
+    files = len(list((source / "content").rglob("*.md")))
+    assert left == [{}] and len(received) == files and set(received) == {""}  # no HTML came back
     build_site(source, tmp_path / "serial", state=False, workers=1)
     assert tree(output) == tree(tmp_path / "serial")  # every digest page found its HTML in the state
     with sqlite3.connect(state_file(source, output)) as db:
         stored = db.execute("SELECT COUNT(*) FROM parsed WHERE html != ''").fetchone()[0]
-    assert stored == len(list((source / "content").rglob("*.md")))
+    assert stored == files
 
 
 def test_once_a_worker_fails_no_process_claims_another_chunk():
