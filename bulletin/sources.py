@@ -4,7 +4,8 @@ A file whose size and modification time match the last build reuses its
 validated front matter from the build state, and its parsed body from the cache
 (by content hash). Every other file is read, validated and parsed in one job;
 with many such files (a cold build) the jobs run in worker processes, one per
-core, since Markdown is the costliest stage of a build.
+core, since Markdown is the costliest stage of a build; they store the parse
+results in the build state themselves.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class LoadedSources:
     warnings: list[str]
     records: dict[str, tuple[int, int, str, bytes]]  # rel -> (size, mtime_ns, hash, pickled source)
     removed: set[str]
-    parsed: dict[str, StoredBody]  # body key -> body parsed in this build, as stored (state.pack_body)
+    parsed: dict[str, StoredBody]  # body key -> body parsed in this build and not stored yet (the workers
+    # store theirs), as stored (state.pack_body)
     reread: set[str]  # files read again (changed or new)
     previous: list[DigestSource]  # what the last build read of them and of the removed files
 
