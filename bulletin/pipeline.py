@@ -130,7 +130,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     if early and not remake_model_files:
         early.stop()
         early = None
-    elif early:  # the rest of the model's files too, beside planning and rendering
+    elif early and EarlyDocuments.worth_it(loaded, db.parsed):  # the rest of the model's files, beside rendering
         early_documents = helpers.enter_context(EarlyDocuments(site, config, old_outputs, last_model_files,
                                                                    writer))
     clock.lap("index")

@@ -135,6 +135,54 @@ def test_a_rebuild_makes_the_model_files_in_helpers_to_the_same_bytes(tmp_path, 
     assert beside == [1, 1] and any(p.startswith("search/i/") for p in result.changed)  # postings, documents
     clean = build_site(source, tmp_path / "clean", state=False, workers=1)
     assert clean.written > 0 and tree(output) == tree(tmp_path / "clean")
+    # a text edit moves no document's id: its few chunks are made here, the postings beside
+    digest.write_text(digest.read_text(encoding="utf-8").replace("Thêm một mục.", "Thêm một mục mới hơn."),
+                      encoding="utf-8")
+    result = build_site(source, output, workers=2)
+    assert beside == [1, 1, 1] and any(p.startswith("search/i/") for p in result.changed)
+    build_site(source, tmp_path / "clean2", state=False, workers=1)
+    assert tree(output) == tree(tmp_path / "clean2")
+
+
+def test_the_documents_helper_starts_when_document_ids_may_move(tmp_path):
+    from bulletin.config import load_config
+    from bulletin.sources import load_sources
+    from bulletin.state import BuildState
+
+    source = _copy_sample(tmp_path)
+    digest = sorted((source / "content").rglob("*.md"))[0]
+    original = digest.read_text(encoding="utf-8")
+    later = original.replace("2020-12-21", "2020-12-28").replace("2020-12-20", "2020-12-27").replace("2020-12-14", "2020-12-21")
+    (source / "content" / "2020" / "2020-w52.md").write_text(later, encoding="utf-8")
+    config = load_config(source)
+    db = BuildState(tmp_path / "state.sqlite")
+    first = load_sources(source / "content", config, False, db, reuse=True, workers=1)
+    db.save_parsed(first.parsed)
+    db.save(sources=first.records, removed_sources=set(), objects={}, old_objects={}, outputs={},
+            removed_outputs=set(), deps={}, meta={})
+
+    def moves(text: str | None) -> bool:
+        if text is None:
+            digest.unlink()
+        else:
+            digest.write_text(text, encoding="utf-8")
+        loaded = load_sources(source / "content", config, False, db, reuse=True, workers=1)
+        assert not loaded.errors
+        db.save_parsed(loaded.parsed)
+        digest.write_text(original, encoding="utf-8")
+        return model_files.EarlyDocuments.worth_it(loaded, db.parsed)
+
+    assert not moves(original.replace("## ", "## Tiêu đề: ", 1))  # a heading's text
+    assert moves(original.replace("## ", "## Mục mới\n\nThêm một mục.\n\n## ", 1))  # one item more
+    assert moves(original.replace("2020-12-21", "2021-01-04").replace("2020-12-20", "2021-01-03")
+                 .replace("2020-12-14", "2020-12-28"))  # moved in time
+    assert moves(original.replace("\n---\n", "\ndraft: true\n---\n", 1))  # drafted
+    assert moves(None)  # removed
+    (source / "content" / "2020" / "2020-w50.md").write_text(
+        original.replace("2020-12-21", "2020-12-14").replace("2020-12-20", "2020-12-13").replace("2020-12-14", "2020-12-07", 1),
+        encoding="utf-8")
+    assert moves(original)  # a new file
+    db.close()
 
 
 def test_a_big_sites_first_build_makes_its_model_files_in_this_process_alone(tmp_path, monkeypatch):
@@ -200,7 +248,7 @@ def test_a_failed_rebuild_leaves_no_model_file_helper_behind(tmp_path, monkeypat
     slow_data = model_files.data_files
     monkeypatch.setattr(model_files, "data_files", lambda *a: time.sleep(60) or slow_data(*a))
     digest = sorted((source / "content").rglob("*.md"))[0]
-    digest.write_text(digest.read_text(encoding="utf-8") + "\nThêm một câu.\n", encoding="utf-8")
+    digest.write_text(digest.read_text(encoding="utf-8") + "\n## Mục mới\n\nThêm một câu.\n", encoding="utf-8")  # ids move: both helpers
     (source / "templates").mkdir()
     (source / "templates" / "digest.html").write_text("{{ digest.title.no_such_method() }}", encoding="utf-8")
     with pytest.raises(BuildError):
