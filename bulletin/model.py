@@ -83,7 +83,7 @@ class CitedDocument:
     """One citation in the text, before its year is resolved across the archive."""
 
     def __reduce__(self):
-        return _cited_document, tuple(getattr(self, name) for name in self.__slots__)
+        return _cited_document, _by_fields(self)[1]
 
     type: str
     number: str
