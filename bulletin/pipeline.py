@@ -30,7 +30,7 @@ from .model_files import EarlyDocuments, EarlyPostings, from_model, make_model_f
 from .pages import TEMPLATES, decision_types, decision_years, site_pages
 from .plan import META as PLAN_META, plan_pages
 from .render import Renderer
-from .render_pages import PageRenderer, render_pages
+from .render_pages import PageRenderer, RenderedRows, render_pages
 from .reuse import LastModelFiles
 from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
@@ -135,13 +135,14 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
                                                                    writer))
     clock.lap("index")
 
-    plan = plan_pages(site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
+    plan = plan_pages(lambda: site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
                       renderer.env, old_outputs, reading_changed, db.meta(PLAN_META))
     jobs, produced = plan.jobs, plan.kept
     clock.lap("plan")
     settle()
-    rendered = render_pages(PageRenderer(renderer, writer, old_outputs), jobs, workers, progress)
-    jobs.clear()  # the pages and their contexts: not needed by what follows, which is memory-hungry
+    db.clear_rendered()
+    render_pages(PageRenderer(renderer, writer, old_outputs, RenderedRows(db)), jobs, workers, progress)
+    rendered = jobs.urls  # their rows are in the state (render_pages.RenderedRows)
     clock.lap("render")
     settle()
     # Unless helpers started early are making them (a rebuild), the model's own files are made
@@ -151,31 +152,30 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
                                     carried, early, early_documents)
                    if remake_model_files else [])
     clock.lap("data and search")
-    deps = {r.url: r.deps for r in rendered}
-    for r in rendered:
-        produced[r.url] = (r.hash, r.fingerprint)
     if not remake_model_files:
         produced.update((p, v) for p, v in old_outputs.items() if from_model(p) and p not in produced)
     produced.update((path, (digest, signature)) for path, digest, _, signature in model_files)
     warnings = list(loaded.warnings)
-    for rel, data in _other_files(site, config, source_dir, list(produced), warnings):
+    for rel, data in _other_files(site, config, source_dir, rendered + list(produced), warnings):
         digest = digest_of(data)
         if old_outputs.get(rel, ("",))[0] != digest:
             writer.stage(rel, data)
         produced[rel] = (digest, "")
-    removed = set(recorded) - set(produced)
+    removed = set(recorded) - set(produced) - set(rendered)
     clock.lap("other files")
     writer.commit(writer.staged, removed)
     clock.lap("commit")
     made_lists = json.dumps(last_model_files.made_lists) if model_files else saved_lists
     db.save(sources=loaded.fresh_records, removed_sources=loaded.removed,
             objects=objects, old_objects=old_objects,
-            # rows that changed: the pages rendered (their reads), and files with new bytes or
-            # fingerprints (not the 14,500 unchanged search files of a one-digest edit at 10,000 digests)
-            outputs={p: v for p, v in produced.items() if p in deps or old_outputs.get(p) != v},
-            removed_outputs=removed, deps=deps,
+            # rows that changed besides the pages rendered (stored as they rendered): files with
+            # new bytes or fingerprints (not the 14,500 unchanged search files of a one-digest
+            # edit at 10,000 digests)
+            outputs={p: v for p, v in produced.items() if old_outputs.get(p) != v},
+            removed_outputs=removed,
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
-                  "pages": str(plan.pages), "files": str(len(produced)), "digests": str(len(site.digests)),
+                  "pages": str(plan.pages), "files": str(len(produced) + len(rendered)),
+                  "digests": str(len(site.digests)),
                   PLAN_META: json.dumps(plan.templates),
                   **({LastPostings.META: postings.made} if postings.made else {}),
                   **({LastModelFiles.META: made_lists} if made_lists != saved_lists else {})})  # 3.8 MB at 10,000
@@ -184,7 +184,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     writer.finish()
     clock.lap("state")
     written = len(writer.staged)
-    return BuildResult(site, writer.output, plan.pages, written, len(produced) - written, len(removed),
+    return BuildResult(site, writer.output, plan.pages, written, len(produced) + len(rendered) - written, len(removed),
                        time.perf_counter() - started, warnings, digests=len(site.digests),
                        timings=clock.laps, changed=sorted(writer.staged | removed))
 

@@ -11,8 +11,10 @@ at 10,000 digests that is 130,000 hashes less per rebuild.
 from __future__ import annotations
 
 import json
+import os
+from array import array
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterator
 
 import jinja2
 
@@ -23,23 +25,82 @@ from .state import digest_of
 META = "templates"  # build state meta: template name → hash of its files and the chrome's
 
 
+KEEP_PAGES = 1500  # jobs kept as pages; past this, as places in the page sequence (see `Jobs`)
+
+
+class Jobs:
+    """The pages to render with their fingerprints, in the order of the site's pages.
+
+    A few are kept as they are. Many (a first build: 146,000 at 10,000 digests) are kept as
+    their places in the page sequence only, and each process that renders a share of them
+    makes those pages again from the model (`chunk`). Kept whole, the pages and their
+    contexts (60 MB) were made before the render workers forked, so each worker copied the
+    part of them it rendered while this process kept the rest: the memory of every page, twice,
+    at the build's peak."""
+
+    def __init__(self, pages: Callable[[], Iterator[Page]]):
+        self._pages = pages  # a fresh walk over the site's pages, in the same order each time
+        self.urls: list[str] = []
+        self._places = array("q")
+        self._fingerprints = bytearray()  # 16 bytes each (digest_of's hex, as bytes)
+        self._kept: list[Page] | None = []
+        self._walk: tuple[int, Iterator[tuple[int, Page]], int] | None = None  # (pid, walk, places passed)
+
+    def add(self, place: int, page: Page, fingerprint: str) -> None:
+        self.urls.append(page.url)
+        self._places.append(place)
+        self._fingerprints += bytes.fromhex(fingerprint)
+        if self._kept is not None:
+            self._kept.append(page)
+            if len(self._kept) > KEEP_PAGES:
+                self._kept = None
+
+    def __len__(self) -> int:
+        return len(self.urls)
+
+    @property
+    def holds_pages(self) -> bool:
+        return self._kept is not None
+
+    def chunk(self, start: int, end: int) -> list[tuple[Page, str]]:
+        """Jobs `start` to `end`, as pages and fingerprints. A process asks for its chunks in
+        increasing order (workers.run_chunks), so its walk over the site's pages goes forward."""
+        fingerprints = [self._fingerprints[16 * n:16 * n + 16].hex() for n in range(start, end)]
+        if self._kept is not None:
+            return list(zip(self._kept[start:end], fingerprints))
+        pages = [self._page_at(self._places[n]) for n in range(start, end)]
+        return list(zip(pages, fingerprints))
+
+    def _page_at(self, place: int) -> Page:
+        if self._walk is None or self._walk[0] != os.getpid() or self._walk[2] > place:
+            self._walk = os.getpid(), enumerate(self._pages()), 0
+        pid, walk, _ = self._walk
+        for at, page in walk:
+            if at == place:
+                self._walk = pid, walk, at + 1
+                return page
+        raise IndexError(f"the site has no page {place}: its pages changed since the plan")
+
+
 @dataclass
 class Plan:
-    jobs: list[tuple[Page, str]] = field(default_factory=list)  # pages to render, with their fingerprints
+    jobs: Jobs  # pages to render, with their fingerprints
     kept: dict[str, tuple[str, str]] = field(default_factory=dict)  # the others: last build's (hash, fingerprint)
     pages: int = 0
     templates: dict[str, str] = field(default_factory=dict)  # for the next build (META)
 
 
-def plan_pages(pages: Iterable[Page], env: jinja2.Environment, old_outputs: dict[str, tuple[str, str]],
-               reading_changed: set[str], last_templates: str | None) -> Plan:
-    plan = Plan()
+def plan_pages(pages: Callable[[], Iterator[Page]], env: jinja2.Environment,
+               old_outputs: dict[str, tuple[str, str]], reading_changed: set[str], last_templates: str | None
+               ) -> Plan:
+    """`pages()` walks the site's pages, the same each time it is called (pages.site_pages)."""
+    plan = Plan(Jobs(pages))
     last = _saved(last_templates)
     cache: dict[str, str] = {}
     chrome = [templates_fingerprint(env, name, cache) for name in CHROME]
     prefixes: dict[str, str] = {}  # per template: its files and the chrome's
     same_files: dict[str, bool] = {}
-    for page in pages:
+    for place, page in enumerate(pages()):
         plan.pages += 1
         template = page.template
         prefix = prefixes.get(template)
@@ -48,12 +109,12 @@ def plan_pages(pages: Iterable[Page], env: jinja2.Environment, old_outputs: dict
             plan.templates[template] = digest_of(prefix.encode())
             same_files[template] = last.get(template) == plan.templates[template]
         old = old_outputs.get(page.url)
-        if page.keyed and old is not None and old[1] and same_files[template]:
+        if page.keyed and old is not None and len(old[1]) == 32 and same_files[template]:
             fingerprint = old[1]
         else:
             fingerprint = digest_of(f"{prefix}{identity(page.context)!r}".encode())
         if old is None or old[1] != fingerprint or page.url in reading_changed:
-            plan.jobs.append((page, fingerprint))
+            plan.jobs.add(place, page, fingerprint)
         else:
             plan.kept[page.url] = old
     return plan

@@ -13,7 +13,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from .errors import ContentError
 from .load import discover_with_stats, read_digest, url_collisions
 from .model import DigestSource, ParsedBody
 from .parse import parse_body
-from .state import BuildState, StoredBody, digest_of, insert_parsed, pack_body, unpack_body
+from .state import BuildState, ProcessConnection, StoredBody, digest_of, insert_parsed, pack_body, unpack_body
 
 PARSER_VERSION = "4"  # part of the cache key (with the code fingerprint, see build.py)
 PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
@@ -63,8 +62,7 @@ def scan(content_dir: Path) -> tuple[list[tuple[Path, str, os.stat_result]], lis
 
 
 _CONFIG: SiteConfig | None = None  # set before forking the workers
-_STORE: Path | None = None  # the build state the workers store parse results in (None: they return them)
-_STORE_CONNECTION: tuple[int, sqlite3.Connection] | None = None  # (pid, connection): one per worker process
+_STORE: ProcessConnection | None = None  # the build state the workers store parse results in (None: they return them)
 BATCH = 16  # files a worker reads, parses and stores at a time (one transaction)
 
 
@@ -86,13 +84,10 @@ def _parse_and_store(batch: list[tuple[str, str]]) -> list[tuple[DigestSource | 
     turns writing), so that only the bodies without their HTML come back. The main process
     used to receive them whole and hand 250 MB of them (at 10,000 digests) to a forked helper
     to store: each held a copy of what the other changed, 460 MB."""
-    global _STORE_CONNECTION
     results = [_read_and_parse(job) for job in batch]
     if _STORE is None:
         return [(*result, False) for result in results]
-    if _STORE_CONNECTION is None or _STORE_CONNECTION[0] != os.getpid():  # never one inherited across a fork
-        _STORE_CONNECTION = os.getpid(), sqlite3.connect(str(_STORE), isolation_level=None, timeout=60)
-    insert_parsed(_STORE_CONNECTION[1], {digest.body_key: stored for digest, _, stored in results if digest})
+    insert_parsed(_STORE.get(), {digest.body_key: stored for digest, _, stored in results if digest})
     return [(digest, errors, (stored[0], "") if stored else None, stored is not None)
             for digest, errors, stored in results]
 
@@ -101,7 +96,7 @@ def _run_jobs(jobs: list[tuple[str, str]], config: SiteConfig, workers: int, sto
     """(digest, errors, parsed body as stored, whether it is stored already) of every job; with
     many jobs, in worker processes that store what they parse in `store` (when given)."""
     global _CONFIG, _STORE
-    _CONFIG, _STORE = config, store
+    _CONFIG, _STORE = config, ProcessConnection(store) if store else None
     try:
         if len(jobs) >= PARALLEL_THRESHOLD and workers > 1:
             batches = [jobs[start:start + BATCH] for start in range(0, len(jobs), BATCH)]

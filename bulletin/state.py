@@ -11,7 +11,9 @@ output folder. It records, Lektor-style:
   week…), so a rebuild knows which ones changed;
 - `outputs`: for every file written, the hash of its bytes, the fingerprint
   of its template and context, and the keys of the objects its templates read
-  (one row per file: a cold build of 100,000 pages stores 100,000 rows).
+  (one row per file: a cold build of 100,000 pages stores 100,000 rows);
+- `rendered`: the rows of `outputs` for the pages this build rendered, put there by
+  whichever process rendered them and moved into `outputs` by the build's `save`.
 
 A page is rendered again only when its fingerprint changed or an object it read
 changed; it is written only when its bytes changed.
@@ -34,8 +36,9 @@ CREATE TABLE IF NOT EXISTS sources (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns
 CREATE TABLE IF NOT EXISTS parsed (hash TEXT PRIMARY KEY, body BLOB, html TEXT);
 CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, hash TEXT);
 CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT, deps TEXT);
+CREATE TABLE IF NOT EXISTS rendered (path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT, deps TEXT);
 """
-CACHES = ("sources", "parsed", "objects")  # the tables a reset empties
+CACHES = ("sources", "parsed", "objects", "rendered")  # the tables a reset empties
 
 
 def digest_of(data: bytes) -> str:
@@ -182,14 +185,20 @@ class BuildState:
         return {path for path, deps in self.db.execute("SELECT path, deps FROM outputs WHERE deps != ''")
                 if not keys.isdisjoint(deps.split("\n"))}
 
+    def clear_rendered(self) -> None:
+        """Forget the rows of pages an earlier build rendered but did not save (it failed)."""
+        self.db.execute("DELETE FROM rendered")
+
     def save(self, *, sources: dict[str, tuple[int, int, str, bytes]], removed_sources: set[str],
              objects: dict[str, str], old_objects: dict[str, str],
              outputs: dict[str, tuple[str, str]], removed_outputs: set[str],
-             deps: dict[str, str], meta: dict[str, str]) -> None:
+             meta: dict[str, str], deps: dict[str, str] | None = None) -> None:
         """One transaction: the state moves to the new build all at once or not at all (fresh
-        parse results are stored before, by `save_parsed`). `deps`: the keys each page read,
-        sorted, one a line (render_pages.Rendered)."""
+        parse results are stored before, by `save_parsed`, and the rows of the pages rendered,
+        by `insert_rendered`: moved into `outputs` here). `deps`: the keys each of `outputs`
+        read, sorted, one a line, as render_pages.RenderedRows stores them."""
         db = self.db
+        deps = deps or {}
         db.execute("BEGIN")
         try:
             db.executemany("DELETE FROM sources WHERE rel = ?", ((r,) for r in removed_sources))
@@ -201,6 +210,8 @@ class BuildState:
             db.executemany("DELETE FROM outputs WHERE path = ?", ((p,) for p in removed_outputs))
             db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)",
                            ((p, h, f, deps.get(p, "")) for p, (h, f) in outputs.items()))
+            db.execute("INSERT OR REPLACE INTO outputs SELECT path, hash, fingerprint, deps FROM rendered")
+            db.execute("DELETE FROM rendered")
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
             db.execute("COMMIT")
         except BaseException:
@@ -225,6 +236,30 @@ class BuildState:
             self.db.executemany("DELETE FROM parsed WHERE hash = ?", ((h,) for h in stale))
 
 
+class ProcessConnection:
+    """A connection to a state file for whichever process asks: forked workers never use one
+    inherited across the fork (SQLite forbids it), and open their own on first use. They
+    write in turns with the main process (WAL), waiting up to a minute for each other."""
+
+    def __init__(self, path: Path, read_only: bool = False):
+        self.path, self.read_only = path, read_only
+        self._pid, self._connection = 0, None
+
+    def get(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():
+            self._connection = (sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) if self.read_only
+                                else sqlite3.connect(str(self.path), isolation_level=None, timeout=60))
+            self._pid = os.getpid()
+        return self._connection
+
+
+def insert_rendered(connection: sqlite3.Connection, rows: list[tuple[str, str, str, str]]) -> None:
+    """Rows (path, hash, fingerprint, keys read) of pages this build rendered, for its `save`."""
+    connection.execute("BEGIN")
+    connection.executemany("INSERT OR REPLACE INTO rendered VALUES (?, ?, ?, ?)", rows)
+    connection.execute("COMMIT")
+
+
 def insert_parsed(connection: sqlite3.Connection, parsed: dict[str, StoredBody]) -> None:
     """The HTML goes in as UTF-8 bytes cast to text: bound as a `str`, each string would keep
     a UTF-8 copy of itself for as long as it lives (CPython caches it): 109 MB at 10,000 digests."""
@@ -244,15 +279,11 @@ class BodyStore:
     def __init__(self, path: Path | None, memory: dict[str, str] | None = None):
         self.path = path
         self.memory = memory or {}
-        self._db: sqlite3.Connection | None = None
-        self._pid = 0
+        self._db = ProcessConnection(path, read_only=True) if path else None
 
     def html(self, digest) -> str:
         key = digest.source.body_key
         if key in self.memory:
             return self.memory[key]
-        if self._pid != os.getpid():
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            self._pid = os.getpid()
-        row = self._db.execute("SELECT html FROM parsed WHERE hash = ?", (key,)).fetchone()
+        row = self._db.get().execute("SELECT html FROM parsed WHERE hash = ?", (key,)).fetchone()
         return row[0]

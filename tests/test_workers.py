@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bulletin import model_files, pipeline, render_pages, write
+from bulletin import model_files, pipeline, plan, render_pages, write
 from bulletin.search import tokens
 from bulletin.build import build_site
 from bulletin.errors import BuildError, ContentError
@@ -84,13 +84,77 @@ def test_an_afterwards_no_worker_took_is_done_here_and_its_error_is_raised_here(
         then.result()
 
 
-def test_parallel_rendering_makes_the_same_site(sample_site, tmp_path, monkeypatch):
+@pytest.mark.parametrize("keep_pages", [plan.KEEP_PAGES, 0])  # jobs kept as pages, or as places only
+def test_parallel_rendering_makes_the_same_site(sample_site, tmp_path, monkeypatch, keep_pages):
     source, serial_output = sample_site
     monkeypatch.setattr(render_pages, "PARALLEL_RENDER_THRESHOLD", 0)
     monkeypatch.setattr(render_pages, "CHUNK", 3)
+    monkeypatch.setattr(plan, "KEEP_PAGES", keep_pages)
     result = build_site(source, tmp_path / "parallel", state=False, workers=2)
     assert result.written > 0
     assert tree(tmp_path / "parallel") == tree(serial_output)
+
+
+def test_many_jobs_are_kept_as_places_and_made_again_in_any_order(monkeypatch):
+    from bulletin.pages import Page
+
+    made = []
+
+    def pages():
+        for n in range(10):
+            made.append(n)
+            yield Page(f"p{n}.html", "t.html", {"n": n})
+
+    monkeypatch.setattr(plan, "KEEP_PAGES", 3)
+    jobs = plan.Jobs(pages)
+    for n in (1, 4, 5, 8):
+        jobs.add(n, Page(f"p{n}.html", "t.html", {"n": n}), f"{n:032x}")
+    assert not jobs.holds_pages and len(jobs) == 4 and jobs.urls == ["p1.html", "p4.html", "p5.html", "p8.html"]
+    assert [(p.url, f) for p, f in jobs.chunk(0, 2)] == [("p1.html", f"{1:032x}"), ("p4.html", f"{4:032x}")]
+    assert [p.context["n"] for p, _ in jobs.chunk(2, 4)] == [5, 8]
+    assert made == list(range(9))  # one walk, forward
+    assert [p.url for p, _ in jobs.chunk(1, 2)] == ["p4.html"]  # asked again: a new walk
+    small = plan.Jobs(pages)
+    small.add(2, Page("p2.html", "t.html", {}), "0" * 32)
+    assert small.holds_pages
+
+
+@pytest.mark.parametrize("keep_pages", [plan.KEEP_PAGES, 0])
+def test_render_workers_store_what_each_page_read_in_the_state_not_sent_back(tmp_path, monkeypatch, keep_pages):
+    import sqlite3
+
+    from bulletin.write import state_file
+
+    source, output = _copy_sample(tmp_path), tmp_path / "out"
+    monkeypatch.setattr(render_pages, "PARALLEL_RENDER_THRESHOLD", 0)
+    monkeypatch.setattr(render_pages, "CHUNK", 3)
+    monkeypatch.setattr(plan, "KEEP_PAGES", keep_pages)
+    came_back, real_run_chunks = [], render_pages.run_chunks
+
+    def run_chunks_watched(*args, **kwargs):
+        chunks = real_run_chunks(*args, **kwargs)
+        came_back.extend(row for chunk in chunks for row in chunk.rows)
+        return chunks
+
+    monkeypatch.setattr(render_pages, "run_chunks", run_chunks_watched)
+    result = build_site(source, output, workers=2)
+    assert came_back == []
+    build_site(source, tmp_path / "serial", state=False, workers=1)
+    assert tree(output) == tree(tmp_path / "serial")
+    with sqlite3.connect(state_file(source, output)) as db:
+        deps = dict(db.execute("SELECT path, deps FROM outputs WHERE path LIKE '%.html'"))
+        left = db.execute("SELECT COUNT(*) FROM rendered").fetchone()[0]
+    assert left == 0 and len(deps) == result.pages
+    digest_pages = [path for path in deps if path.startswith("digests/")]
+    assert digest_pages and all(f"d:{path}" in deps[path].split("\n") for path in digest_pages)
+    # what the workers stored is what the next build trusts: an edit remakes the pages reading it
+    first = sorted((source / "content").rglob("*.md"))[0]
+    text = first.read_text(encoding="utf-8")
+    assert "Ủy ban" in text
+    first.write_text(text.replace("Ủy ban", "Uỷ ban", 1), encoding="utf-8")
+    build_site(source, output, workers=2)
+    build_site(source, tmp_path / "clean", state=False, workers=1)
+    assert tree(output) == tree(tmp_path / "clean")
 
 
 def test_beside_runs_the_side_in_another_process_and_returns_both():
