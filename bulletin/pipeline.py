@@ -140,7 +140,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     jobs, produced = plan.jobs, plan.kept
     clock.lap("plan")
     settle()
-    db.clear_rendered()
+    db.open_rendered()
     render_pages(PageRenderer(renderer, writer, old_outputs, RenderedRows(db)), jobs, workers, progress)
     rendered = jobs.urls  # their rows are in the state (render_pages.RenderedRows)
     clock.lap("render")

@@ -27,8 +27,9 @@ Row = tuple[str, str, str, str]  # a page's row for the build state: path, hash 
 
 
 class RenderedRows:
-    """Where each rendered page's row goes: into the build state's `rendered` table, from the
-    process that rendered it (state.py), so that none travels back to this process. At 10,000
+    """Where each rendered page's row goes: into the build's scratch database of them
+    (`BuildState.open_rendered`), from the process that rendered it, so that none travels
+    back to this process. At 10,000
     digests the 146,000 rows are 75 MB, which this process used to hold from render to the
     save, and a worker's half of them crossed the pipe at the end of render, pickled, when
     both processes were at their largest. Without a state file (`check`), a worker cannot
@@ -37,12 +38,12 @@ class RenderedRows:
     def __init__(self, db: BuildState):
         self.db = db
         self.owner = os.getpid()
-        self._worker_connection = ProcessConnection(db.path) if db.path else None
+        self._worker_connection = ProcessConnection(db.rendered_path, scratch=True) if db.path else None
 
     def keep(self, rows: list[Row]) -> list[Row]:
         """Store the rows; those that could not be stored in this process are returned."""
         if os.getpid() == self.owner:
-            insert_rendered(self.db.db, rows)
+            insert_rendered(self.db.db, rows, "r.rendered")
         elif self._worker_connection is not None:
             insert_rendered(self._worker_connection.get(), rows)
         else:
@@ -88,7 +89,7 @@ CHUNK = 400  # pages a process claims at a time
 def render_pages(worker: PageRenderer, jobs: Jobs, workers: int, progress: bool) -> None:
     """Render the pages, with many in this process and forked workers (see workers.py); the
     pages whose bytes changed join the writer's staged files, and every page's row is in the
-    build state's `rendered` table."""
+    build's scratch database of them (`RenderedRows`)."""
     bar = _progress_bar(len(jobs), progress)
     try:
         if len(jobs) < PARALLEL_RENDER_THRESHOLD or workers < 2:
