@@ -142,7 +142,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     settle()
     db.open_rendered()
     render_pages(PageRenderer(renderer, writer, old_outputs, RenderedRows(db)), jobs, workers, progress)
-    rendered = jobs.urls  # their rows are in the state (render_pages.RenderedRows)
+    rendered = jobs.urls  # their rows wait for the save in a scratch database (render_pages.RenderedRows)
     clock.lap("render")
     settle()
     # Unless helpers started early are making them (a rebuild), the model's own files are made

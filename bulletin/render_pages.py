@@ -29,11 +29,11 @@ Row = tuple[str, str, str, str]  # a page's row for the build state: path, hash 
 class RenderedRows:
     """Where each rendered page's row goes: into the build's scratch database of them
     (`BuildState.open_rendered`), from the process that rendered it, so that none travels
-    back to this process. At 10,000
-    digests the 146,000 rows are 75 MB, which this process used to hold from render to the
-    save, and a worker's half of them crossed the pipe at the end of render, pickled, when
-    both processes were at their largest. Without a state file (`check`), a worker cannot
-    reach this process's in-memory database: its rows come back, and are stored here."""
+    back to this process. At 10,000 digests the 146,000 rows are 75 MB, which this process
+    used to hold from render to the save, and a worker's half of them crossed the pipe at the
+    end of render, pickled, when both processes were at their largest. Without a state file
+    (`check`), a worker cannot reach this process's in-memory database: its rows come back,
+    and are stored here."""
 
     def __init__(self, db: BuildState):
         self.db = db
