@@ -24,6 +24,7 @@ from .config import SiteConfig, load_config
 from .errors import BuildError, UsageError
 from .inputs import environment_fingerprint, inputs_signature, outputs_look_present
 from .load import discover_with_stats
+from .lock import build_lock
 from .memory import collector_settled
 from .model import Site
 from .state import BuildState
@@ -67,7 +68,16 @@ def build_site(source_dir: Path, output: Path | None = None, drafts: bool = Fals
                          "(the one holding content/)")
     workers = workers or os.cpu_count() or 1
     config = load_config(source_dir, base_url)
-    db = BuildState(state_file(source_dir, writer.output), parsed_memo) if state else BuildState(None)
+    if not state:  # `check`: a folder of its own, nothing shared with another build
+        return _build_locked(source_dir, config, BuildState(None), writer, drafts, clean, workers, progress, started)
+    path = state_file(source_dir, writer.output)
+    with build_lock(path.with_suffix(".lock"), writer.output):  # before anything is touched
+        return _build_locked(source_dir, config, BuildState(path, parsed_memo), writer, drafts, clean, workers,
+                             progress, started)
+
+
+def _build_locked(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, drafts: bool,
+                  clean: bool, workers: int, progress: bool, started: float) -> BuildResult:
     try:
         with collector_settled(), ExitStack() as helpers:  # helper processes end with the build
             return _build(source_dir, config, db, writer, drafts, clean, workers, progress, started, helpers)

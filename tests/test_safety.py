@@ -441,3 +441,45 @@ def test_settings_errors_from_the_command_line(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "`language`" in run.stderr and '"vi", "en"' in run.stderr and "`per_page`" in run.stderr
+
+
+def _site_with(tmp_path, files: dict[str, str]) -> Path:
+    site = tmp_path / "site"
+    write(site, {"content/2020/2020-w51.md": GOOD, **files})
+    return site
+
+
+def test_a_second_build_of_one_output_waits_then_gives_up_touching_nothing(tmp_path, monkeypatch):
+    from bulletin import lock
+    from bulletin.write import state_file
+
+    site = _site_with(tmp_path, {})
+    output = tmp_path / "out"
+    build_site(site, output)
+    before = {p: p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()}
+    (site / "content/2020/2020-w50.md").write_text(OTHER, encoding="utf-8")
+    monkeypatch.setattr(lock, "WAIT", 0.3)
+    with lock.build_lock(state_file(site, output.resolve()).with_suffix(".lock"), output):  # another build
+        with pytest.raises(UsageError, match=r"another bulletin build \(process \d+\) is writing .*wait for it"):
+            build_site(site, output)
+        assert {p: p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()} == before
+        assert not list(tmp_path.glob(".out.bulletin-*")), "it staged files while the other build held the output"
+    assert build_site(site, output).digests == 2  # released: the next build goes ahead
+
+
+def test_bulletin_build_waits_for_the_build_holding_its_output_then_builds(tmp_path):
+    from bulletin import lock
+    from bulletin.write import state_file
+
+    site = _site_with(tmp_path, {})
+    output = tmp_path / "out"
+    with lock.build_lock(state_file(site, output.resolve()).with_suffix(".lock"), output):
+        waiting = subprocess.Popen([sys.executable, "-m", "bulletin", "build", "--source", str(site), "--output",
+                                    str(output)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   encoding="utf-8", env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        line = waiting.stderr.readline()
+        assert f"waiting for another bulletin build (process {os.getpid()})" in line, line
+        assert waiting.poll() is None and not (output / "index.html").exists()
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert (output / "index.html").is_file() and "1 digests" in out + err
