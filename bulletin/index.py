@@ -111,7 +111,7 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
     digests: list[Digest] = []
     for d_index, (source, body) in enumerate(entries):
         digest = Digest(
-            source=source, body=body, url=source.url, title=source.title, week_start=source.week_start,
+            source=source, lead_text=body.lead_text, url=source.url, title=source.title, week_start=source.week_start,
             week_end=source.week_end, published=source.published, issuer=source.issuer,
             author=source.author, summary=source.summary or body.lead_text, extra=source.extra,
             topics=topics.lookup(source.topics))

@@ -177,7 +177,7 @@ class Item:
 @dataclass(eq=False, slots=True)
 class Digest:
     source: DigestSource
-    body: ParsedBody
+    lead_text: str  # plain text of the body's first paragraph (its parse is not kept: items hold it)
     url: str
     title: str
     week_start: dt.date

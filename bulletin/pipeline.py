@@ -133,6 +133,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     elif early and EarlyDocuments.worth_it(loaded, db.parsed):  # the rest of the model's files, beside rendering
         early_documents = helpers.enter_context(EarlyDocuments(site, config, old_outputs, last_model_files,
                                                                    writer))
+    loaded.bodies = []  # the parse results, now in the model's own objects: 40 MB less at render's peak
     clock.lap("index")
 
     plan = plan_pages(lambda: site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),

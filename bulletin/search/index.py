@@ -95,7 +95,7 @@ class SearchData:
 
 def _lead(digest: Digest) -> Item:
     """A digest without `##` items is found by its title and lead, as one result (#mo-dau)."""
-    return Item(digest, 0, digest.title, "", LEAD_ANCHOR, list(digest.topics), digest.body.lead_text or digest.summary,
+    return Item(digest, 0, digest.title, "", LEAD_ANCHOR, list(digest.topics), digest.lead_text or digest.summary,
                 list(digest.decisions))
 
 
