@@ -91,7 +91,9 @@ def timed(command: list[str], cwd: Path | None = None, sample: bool = False) -> 
     deletions, with or without it; see the module docstring.)"""
     os.sync()
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    # Never the repository's folder: `python -m bulletin` would import the package there, not
+    # the frozen copy (snapshot_code), and an edit made during the run would change the code.
+    process = subprocess.Popen(command, cwd=cwd or OUT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
     peak = 0
     if sample:
         while process.poll() is None:

@@ -116,7 +116,7 @@ class Server:
             [sys.executable, "-m", "bulletin", "serve", "--source", str(site), "--port", str(self.port)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env={**env, "PYTHONUNBUFFERED": "1"}, text=True, encoding="utf-8", errors="replace",
-            bufsize=1, start_new_session=True,
+            bufsize=1, start_new_session=True, cwd=site,  # not the repository: the frozen copy is imported
             # Ctrl+C as in a terminal: a bench started in the background (nohup, &) ignores SIGINT,
             # and the server would inherit that.
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -265,7 +265,7 @@ def bench_size(size: int, runs: int, timeout: float, browser, env: dict[str, str
 
     started = time.perf_counter()
     build = subprocess.run([sys.executable, "-m", "bulletin", "build", "--source", str(site)],
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=site)
     cold = time.perf_counter() - started
     if build.returncode != 0:
         raise SystemExit(f"bulletin build failed ({build.returncode}):\n{build.stdout[-3000:]}")

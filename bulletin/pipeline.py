@@ -106,9 +106,14 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
         old_objects = db.object_hashes()
         carried = CarriedHashes.of(loaded, db, old_objects)
-        early = None
-        if (loaded.changed or loaded.removed) and EarlyPostings.worth_it(site, old_outputs, workers, postings):
-            early = helpers.enter_context(EarlyPostings(site, config, old_outputs, postings, carried))
+        postings_early = bool(loaded.changed or loaded.removed) and EarlyPostings.worth_it(
+            site, old_outputs, workers, postings)
+        documents_early = postings_early and EarlyDocuments.worth_it(loaded, db.parsed)
+        # The parse results, now in the model's own objects, dropped before any helper forks:
+        # dropped after, every page they free would be copied (40 MB less at render's peak).
+        loaded.bodies = []
+        early = helpers.enter_context(EarlyPostings(site, config, old_outputs, postings, carried)
+                                      ) if postings_early else None
 
         years = decision_years(site)
         types = decision_types(years)
@@ -130,10 +135,9 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     if early and not remake_model_files:
         early.stop()
         early = None
-    elif early and EarlyDocuments.worth_it(loaded, db.parsed):  # the rest of the model's files, beside rendering
+    elif early and documents_early:  # the rest of the model's files, beside rendering
         early_documents = helpers.enter_context(EarlyDocuments(site, config, old_outputs, last_model_files,
                                                                    writer))
-    loaded.bodies = []  # the parse results, now in the model's own objects: 40 MB less at render's peak
     clock.lap("index")
 
     plan = plan_pages(lambda: site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
