@@ -69,14 +69,14 @@ def build_site(source_dir: Path, output: Path | None = None, drafts: bool = Fals
     workers = workers or os.cpu_count() or 1
     config = load_config(source_dir, base_url)
     if not state:  # `check`: a folder of its own, nothing shared with another build
-        return _build_locked(source_dir, config, BuildState(None), writer, drafts, clean, workers, progress, started)
+        return _build_and_close(source_dir, config, BuildState(None), writer, drafts, clean, workers, progress, started)
     path = state_file(source_dir, writer.output)
     with build_lock(path.with_suffix(".lock"), writer.output):  # before anything is touched
-        return _build_locked(source_dir, config, BuildState(path, parsed_memo), writer, drafts, clean, workers,
+        return _build_and_close(source_dir, config, BuildState(path, parsed_memo), writer, drafts, clean, workers,
                              progress, started)
 
 
-def _build_locked(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, drafts: bool,
+def _build_and_close(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, drafts: bool,
                   clean: bool, workers: int, progress: bool, started: float) -> BuildResult:
     try:
         with collector_settled(), ExitStack() as helpers:  # helper processes end with the build

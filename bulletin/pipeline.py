@@ -112,8 +112,9 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         # The parse results, now in the model's own objects, dropped before any helper forks:
         # dropped after, every page they free would be copied (40 MB less at render's peak).
         loaded.bodies = []
-        early = helpers.enter_context(EarlyPostings(site, config, old_outputs, postings, carried)
-                                      ) if postings_early else None
+        early = None
+        if postings_early:
+            early = helpers.enter_context(EarlyPostings(site, config, old_outputs, postings, carried))
 
         years = decision_years(site)
         types = decision_types(years)

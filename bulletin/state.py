@@ -11,7 +11,7 @@ output folder. It records, Lektor-style:
   week…), so a rebuild knows which ones changed;
 - `outputs`: for every file written, the hash of its bytes, the fingerprint
   of its template and context, and the keys of the objects its templates read
-  (one row per file: a cold build of 100,000 pages stores 100,000 rows);
+  (one row per file: a cold build of 100,000 pages stores 100,000 rows).
 
 Beside it, while a build renders, a scratch database holds the rows of `outputs` for
 the pages this build rendered, put there by whichever process rendered them and moved
@@ -31,16 +31,16 @@ from pathlib import Path
 from typing import Iterator
 
 SCHEMA_VERSION = "5"
-SCHEMA = """
+OUTPUT_COLUMNS = "(path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT, deps TEXT)"  # outputs, and rendered
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS sources (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
                                     hash TEXT, record BLOB);
 CREATE TABLE IF NOT EXISTS parsed (hash TEXT PRIMARY KEY, body BLOB, html TEXT);
 CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, hash TEXT);
-CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT, deps TEXT);
+CREATE TABLE IF NOT EXISTS outputs {OUTPUT_COLUMNS};
 """
 CACHES = ("sources", "parsed", "objects")  # the tables a reset empties
-RENDERED = "rendered (path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT, deps TEXT)"  # as outputs
 
 
 def digest_of(data: bytes) -> str:
@@ -209,7 +209,7 @@ class BuildState:
         self._rendered_open = True
         self.db.execute("PRAGMA r.journal_mode=WAL")
         self.db.execute("PRAGMA r.synchronous=OFF")  # a build that stops loses its rows anyway
-        self.db.execute(f"CREATE TABLE r.{RENDERED}")
+        self.db.execute(f"CREATE TABLE r.rendered {OUTPUT_COLUMNS}")
 
     def _close_rendered(self) -> None:
         if self._rendered_open:

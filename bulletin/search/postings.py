@@ -162,11 +162,15 @@ class _Postings:
             self._starts.append(starts)
         self._groups = []
 
-    def _grouped(self) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _grouped(self, free_rows: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per field, the rows' documents (grouped by key, as the rows are sorted) and where each
-        key's group starts: made once the rows are dropped, or first asked for."""
+        key's group starts: made once the rows are dropped (`free_rows`: each field's rows freed
+        as soon as its documents are made), or first asked for."""
         if not self._groups:
-            self._groups = [(row_docs(field), starts) for field, starts in zip(self.rows, self._starts)]
+            for field, starts in enumerate(self._starts):
+                self._groups.append((row_docs(self.rows[field]), starts))
+                if free_rows:
+                    self.rows[field] = None
         return self._groups
 
     def encode_all(self) -> None:
@@ -208,10 +212,7 @@ class _Postings:
         """Free the rows once kept, field by field, keeping their documents (what the index
         files need: 4 bytes of each row's 8). Made at `finish`, the documents of every field
         were alive beside all the rows until now (79 MB at 10,000 digests)."""
-        if not self._groups:
-            for field, starts in enumerate(self._starts):
-                self._groups.append((row_docs(self.rows[field]), starts))
-                self.rows[field] = None
+        self._grouped(free_rows=True)
         self.rows = []
 
     @property
