@@ -211,15 +211,19 @@ def test_any_body_parses_with_valid_anchors_and_consistent_placeholders(pieces):
     assert "<script" not in parsed.html
 
 
-# -- the quick inline pass -----------------------------------------------------------------
+# -- the quick passes through Python-Markdown (quick_markdown.py) ---------------------------------
 
 def _vanilla_parser():
+    """A parser with Python-Markdown's own inline pass and block processors' own methods."""
     from markdown.treeprocessors import InlineProcessor
 
     from bulletin.parse import BodyParser
 
     parser = BodyParser()
     parser.md.treeprocessors.register(InlineProcessor(parser.md), "inline", 20)
+    for processor in parser.md.parser.blockprocessors:
+        processor.__dict__.pop("test", None)  # the shortcuts are instance attributes over the class's methods
+        processor.__dict__.pop("run", None)
     return parser
 
 
@@ -229,25 +233,56 @@ MARKDOWN_PIECES = st.sampled_from([
     "<https://c.vn>", "<a@b.vn>", "<b>in</b>", "&amp;", "&#1234;", "[^1]", "[^1]: chú thích", "  \n", "\n\n",
     "\n## Mục {topics=\"Đất đai\"}\n", "- ý\n", "1. ý\n", "> trích\n", "| a | b |\n|---|---|\n| 1 | 2 |\n",
     "```\nkhối * mã\n```\n", " ", ".", "*", "_", "[", "]", "<", ">", "&", "!", "\\", "`",
+    # block syntax: headers, underlines, rules, definitions, references, indented code
+    "# Tiêu đề #\n", "#", "###", "Dòng\n===\n", "Dòng\n---\n", "=", "-", "---\n", "* * *\n", "___\n",
+    "Thuật ngữ\n: định nghĩa\n", ":", ": ", "]:", "[x]: https://d.vn \"tên\"\n", "[^2]:\n    tiếp\n",
+    "    mã thụt\n", "|", "a | b\n", "a|b\n-|-\n1|2\n", "[y]:https://e.vn\n", "\n", "\n   > ", "1) ", "+ ",
 ])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(st.lists(MARKDOWN_PIECES, max_size=30).map("".join))
-def test_the_quick_inline_pass_gives_what_python_markdown_gives(body):
+def test_the_quick_passes_give_what_python_markdown_gives(body):
     from bulletin.parse import BodyParser
 
     assert BodyParser().parse(body) == _vanilla_parser().parse(body)
 
 
 def test_the_quick_inline_pass_is_in_use_and_knows_every_pattern():
-    from bulletin.parse import BodyParser, QuickInlineProcessor
+    from bulletin.parse import BodyParser
+    from bulletin.quick_markdown import QuickInlineProcessor
 
     parser = BodyParser()
     inline = parser.md.treeprocessors["inline"]
     assert isinstance(inline, QuickInlineProcessor)
     parser.parse("Một đoạn *có* nhấn mạnh.")
     assert inline._triggers is not None, "an inline pattern has no trigger in INLINE_TRIGGERS: the pass is off"
+
+
+def test_the_quick_block_tests_are_in_use_for_every_processor_they_know():
+    from bulletin.parse import BodyParser
+    from bulletin.quick_markdown import BLOCK_RUN_TRIGGERS, BLOCK_TEST_TRIGGERS
+
+    processors = BodyParser().md.parser.blockprocessors
+    shortened = {p for p in BLOCK_TEST_TRIGGERS | BLOCK_RUN_TRIGGERS
+                 if "test" in vars(processors[p]) or "run" in vars(processors[p])}
+    assert shortened == BLOCK_TEST_TRIGGERS.keys() | BLOCK_RUN_TRIGGERS.keys()
+
+
+def test_a_block_processor_of_another_class_keeps_its_own_test():
+    """An extension that registers its own processor under a known name is left alone."""
+    import markdown
+    from markdown.blockprocessors import HashHeaderProcessor
+
+    from bulletin.quick_markdown import quicken
+
+    class LooseHeader(HashHeaderProcessor):  # a header without its "#": the shortcut would miss it
+        RE = __import__("re").compile(r"(?:^|\n)(?P<level>!{1,6})(?P<header>.*?)(?:\n|$)")
+
+    md = markdown.Markdown()
+    md.parser.blockprocessors.register(LooseHeader(md.parser), "hashheader", 70)
+    assert "hashheader" not in quicken(md)
+    assert md.convert("!! Tiêu đề") == "<h2>Tiêu đề</h2>"
 
 
 def test_the_quick_inline_pass_gives_way_to_an_unknown_pattern():
