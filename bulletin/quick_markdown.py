@@ -14,11 +14,16 @@ when it is exactly the class whose test we read.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import markdown
-from markdown.blockprocessors import (BlockQuoteProcessor, HashHeaderProcessor, HRProcessor, ReferenceProcessor,
-                                      SetextHeaderProcessor)
+from markdown.blockprocessors import (
+    BlockQuoteProcessor,
+    HashHeaderProcessor,
+    HRProcessor,
+    ReferenceProcessor,
+    SetextHeaderProcessor,
+)
 from markdown.extensions.def_list import DefListProcessor
 from markdown.extensions.footnotes import FootnoteBlockProcessor
 from markdown.extensions.tables import TableProcessor
