@@ -54,7 +54,7 @@ class Renderer:
         if self.site_templates.is_dir():
             loaders.append(jinja2.FileSystemLoader(str(self.site_templates)))
         loaders.append(jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES)))
-        self.env = _MessagesEnvironment(
+        self.env = _BuildEnvironment(
             self.messages,
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=True,
@@ -162,6 +162,23 @@ class _MessagesEnvironment(TrackingEnvironment):
             if not _binds_name(source, "t"):
                 source = _FoldMessages(self.messages).visit(source)
         return super().compile(source, name, filename, raw, defer_init)
+
+
+class _BuildEnvironment(_MessagesEnvironment):
+    """Made for one build, whose template files do not change while it renders (`auto_reload`
+    is off): a template, once loaded, is looked up in a plain dict. Jinja's own cache is an LRU
+    behind a lock, and each `{% include %}` asks it again (five a page, 72,000 lookups at 1,000
+    digests)."""
+
+    def __init__(self, messages: Messages, **options):
+        super().__init__(messages, **options)
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def _load_template(self, name, globals):
+        template = self._loaded.get(name)
+        if template is None or globals:
+            template = self._loaded[name] = super()._load_template(name, globals)
+        return template
 
 
 class _FoldMessages(NodeTransformer):
