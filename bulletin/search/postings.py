@@ -140,26 +140,27 @@ class _Postings:
         rows = [self._sorted_rows(kind, fresh[kind]) for kind in range(4)]
         self._keys = self._docs = self._kept = []
         size = len(self.ids)
+        starts = [_key_starts(field, size) for field in rows]
         counts = np.zeros(size, dtype=np.int64)
-        for field in rows:
-            counts += np.bincount(row_keys(field), minlength=size)
+        for field_starts in starts:
+            counts += np.diff(field_starts)
         names = list(self.ids)
         if removed is not None:
             changed = np.unique(np.concatenate([row_keys(np.setxor1d(gone, new, assume_unique=True))
                                                 for gone, new in zip(removed, fresh)]))
             self.touched = {names[key] for key in changed.tolist()}
+        del fresh
         live = counts > 0
         if not live.all():  # keys no document has any more (after an edit): renumber the rest
             renumber = np.cumsum(live) - 1
-            rows = [make_rows(renumber[row_keys(field)], row_docs(field)) for field in rows]
+            for field in rows:
+                _renumber_keys(field, renumber)
+            kept_starts = np.append(np.flatnonzero(live), size)  # the rows keep their order
+            starts = [field_starts[kept_starts] for field_starts in starts]
             names = [name for name, alive in zip(names, live.tolist()) if alive]
             counts = counts[live]
         self.names, self.rows, self.counts = names, rows, counts
-        self._starts = []
-        for field in rows:
-            starts = np.zeros(len(names) + 1, dtype=np.int64)
-            np.cumsum(np.bincount(row_keys(field), minlength=len(names)), out=starts[1:])
-            self._starts.append(starts)
+        self._starts = starts
         self._groups = []
 
     def _grouped(self, free_rows: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -186,12 +187,18 @@ class _Postings:
         return fresh
 
     def _sorted_rows(self, kind: int, fresh: np.ndarray) -> np.ndarray:
-        """This field's rows, sorted: the new ones alone, then merged with the carried ones
-        (a stable sort is a merge of sorted runs in numpy, linear when they are few)."""
+        """This field's rows, sorted: the new ones alone, or put among the carried ones. Carried
+        rows are sorted unless documents changed their order (a digest moved in time): the new
+        rows (a few, after an edit) are then inserted where they go, in one copy, not sorted
+        with 9 million others (a stable sort also takes half their size again)."""
         if not self._kept[kind]:
             return fresh
-        rows = np.concatenate([*self._kept[kind], fresh])
+        carried = self._kept[kind]
         self._kept[kind] = []
+        if len(carried) == 1 and bool((carried[0][:-1] <= carried[0][1:]).all()):
+            return np.insert(carried[0], np.searchsorted(carried[0], fresh), fresh) if len(fresh) else carried[0]
+        rows = np.concatenate([*carried, fresh])
+        del carried
         rows.sort(kind="stable")
         return rows
 
@@ -225,6 +232,25 @@ class _Postings:
             tables.append({name: docs[starts[n]:starts[n + 1]] for n, name in enumerate(self.names)
                            if starts[n + 1] > starts[n]})
         return tables
+
+
+def _key_starts(rows: np.ndarray, keys: int) -> np.ndarray:
+    """Where each key's rows start in sorted rows, and their end last (`keys + 1` values)."""
+    return np.searchsorted(rows, np.arange(keys + 1, dtype=np.uint64) << _SHIFT)
+
+
+RENUMBER_BLOCK = 1 << 20  # rows renumbered at a time: bounds the temporaries (about 24 bytes a row)
+
+
+def _renumber_keys(rows: np.ndarray, renumber: np.ndarray) -> None:
+    """Give each row its key's new number (`renumber[key]`), in place."""
+    docs = np.uint64(0xFFFFFFFF)
+    for start in range(0, len(rows), RENUMBER_BLOCK):
+        part = rows[start:start + RENUMBER_BLOCK]
+        keys = renumber[row_keys(part)].astype(np.uint64)
+        part &= docs
+        keys <<= _SHIFT
+        part |= keys
 
 
 _END = np.frombuffer(END.encode(), dtype=np.uint8)
