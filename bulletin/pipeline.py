@@ -34,7 +34,7 @@ from .render_pages import PageRenderer, RenderedRows, render_pages
 from .reuse import LastModelFiles
 from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
-from .sources import load_sources
+from .sources import SourcesLoading
 from .state import BodyStore, BuildState, digest_of
 from .workers import run_beside
 from .write import OutputsPresent, OutputWriter
@@ -81,10 +81,11 @@ def _object_hashes(objects: list[object], workers: int, carried: CarriedHashes |
     return dict(carried_pairs + mine + theirs)
 
 
-def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, drafts: bool,
-               workers: int, progress: bool, started: float, helpers: ExitStack, scanned, inputs: str,
+def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputWriter, workers: int,
+               progress: bool, started: float, helpers: ExitStack, loading: SourcesLoading, inputs: str,
                env_fingerprint: str, search_enabled: bool) -> BuildResult:
-    """Every stage after the no-op check: `scanned` is the content scan, `inputs` its signature."""
+    """Every stage after the no-op check, the content files being read (`loading`, started by
+    build.py); `inputs` is the signature of the content scan."""
     clock = _Clock()
     renderer = Renderer(source_dir, config, search_enabled=search_enabled)
     renderer.check_templates(TEMPLATES)
@@ -92,8 +93,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     writer.open(set(recorded))  # staging from here on: helpers stage the model's files as they make them
     present = OutputsPresent(writer.output, recorded, workers)  # a file deleted by hand is made again
     try:
-        loaded = load_sources(source_dir / "content", config, drafts, db, reuse=True, scanned=scanned,
-                              workers=workers)
+        loaded = loading.result()
         if loaded.errors:
             raise BuildError(loaded.errors)
         clock.lap("load and parse")

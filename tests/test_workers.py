@@ -403,3 +403,54 @@ def test_once_a_worker_fails_no_process_claims_another_chunk():
         run_chunks(run, 10_000, 10, 2, lambda n: None)
     assert len(mine) < 100, f"this process ran {len(mine)} of 1,000 chunks after the worker failed"
     assert time.perf_counter() - started < 2
+
+
+def test_the_parse_workers_start_before_the_rest_of_the_build_is_imported(tmp_path):
+    """They fork from a process that has not imported Jinja2 or the pipeline, and parse while
+    it does (a fresh interpreter: this one has imported everything)."""
+    import json
+    import subprocess
+    import sys
+
+    source = _copy_sample(tmp_path)
+    probe = (
+        "import json, sys\n"
+        "from bulletin import sources\n"
+        "sources.PARALLEL_THRESHOLD = 0\n"
+        "seen = []\n"
+        "real = sources._Jobs.__init__\n"
+        "def started(self, *a, **k):\n"
+        "    real(self, *a, **k)\n"
+        "    seen.append([self.pool is not None, 'jinja2' in sys.modules, 'bulletin.pipeline' in sys.modules])\n"
+        "sources._Jobs.__init__ = started\n"
+        "from bulletin.build import build_site\n"
+        "build_site(sys.argv[1], sys.argv[2], workers=2)\n"
+        "print(json.dumps(seen))\n")
+    done = subprocess.run([sys.executable, "-c", probe, str(source), str(tmp_path / "out")], capture_output=True,
+                          text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == [[True, False, False]]
+    assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_a_template_error_found_while_the_workers_parse_stops_them_and_writes_nothing(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from bulletin import sources
+
+    source, output = _copy_sample(tmp_path), tmp_path / "out"
+    build_site(source, output, workers=2)
+    expected = tree(output)
+    monkeypatch.setattr(sources, "PARALLEL_THRESHOLD", 0)
+    pools = []
+    real = sources._Jobs.__init__
+    monkeypatch.setattr(sources._Jobs, "__init__", lambda self, *a: real(self, *a) or pools.append(self.pool))
+    for digest in (source / "content").rglob("*.md"):  # every file read again, by the workers
+        digest.write_text(digest.read_text(encoding="utf-8") + "\nThêm một câu.\n", encoding="utf-8")
+    (source / "templates").mkdir(exist_ok=True)
+    (source / "templates" / "topic.html").write_text("{% if %}", encoding="utf-8")
+    with pytest.raises(BuildError) as raised:
+        build_site(source, output, workers=2)
+    assert "topic.html" in str(raised.value) and "template error" in str(raised.value)
+    assert len(pools) == 1 and pools[0] is not None
+    assert not multiprocessing.active_children()
+    assert tree(output) == expected
