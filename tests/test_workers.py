@@ -271,11 +271,16 @@ def _copy_sample(tmp_path):
     return source
 
 
-def test_search_files_deleted_by_hand_are_made_again_by_the_postings_helper(tmp_path, monkeypatch):
-    """No content changed, so no helper starts with the model; the missing files start one late."""
+def _built_sample(tmp_path):
+    """The sample site copied and built by two processes: (source, output, the output's files)."""
     source, output = _copy_sample(tmp_path), tmp_path / "out"
     build_site(source, output, workers=2)
-    expected = tree(output)
+    return source, output, tree(output)
+
+
+def test_search_files_deleted_by_hand_are_made_again_by_the_postings_helper(tmp_path, monkeypatch):
+    """No content changed, so no helper starts with the model; the missing files start one late."""
+    source, output, expected = _built_sample(tmp_path)
     monkeypatch.setattr(model_files, "PARALLEL_MODEL_FILES", 0)
     helpers = []
     real = model_files.Beside
@@ -295,9 +300,7 @@ def test_search_files_deleted_by_hand_are_made_again_by_the_postings_helper(tmp_
 def test_a_failed_rebuild_leaves_no_model_file_helper_behind(tmp_path, monkeypatch):
     import multiprocessing
 
-    source, output = _copy_sample(tmp_path), tmp_path / "out"
-    build_site(source, output, workers=2)
-    expected = tree(output)
+    source, output, expected = _built_sample(tmp_path)
     monkeypatch.setattr(model_files, "PARALLEL_MODEL_FILES", 0)
     helpers = []
     real = model_files.Beside
@@ -437,13 +440,11 @@ def test_a_template_error_found_while_the_workers_parse_stops_them_and_writes_no
 
     from bulletin import sources
 
-    source, output = _copy_sample(tmp_path), tmp_path / "out"
-    build_site(source, output, workers=2)
-    expected = tree(output)
+    source, output, expected = _built_sample(tmp_path)
     monkeypatch.setattr(sources, "PARALLEL_THRESHOLD", 0)
     pools = []
-    real = sources._Jobs.__init__
-    monkeypatch.setattr(sources._Jobs, "__init__", lambda self, *a: real(self, *a) or pools.append(self.pool))
+    started = sources._Jobs.__init__
+    monkeypatch.setattr(sources._Jobs, "__init__", lambda self, *a: started(self, *a) or pools.append(self.pool))
     for digest in (source / "content").rglob("*.md"):  # every file read again, by the workers
         digest.write_text(digest.read_text(encoding="utf-8") + "\nThêm một câu.\n", encoding="utf-8")
     (source / "templates").mkdir(exist_ok=True)
