@@ -5,9 +5,9 @@ fixed), rebuilt incrementally after each batch, and compared byte for byte with 
 
     python bench/fuzz_exactness.py --seeds 1 2 3 --steps 30 [--digests 30] [--force-helpers]
 
-`--force-helpers` lowers the thresholds so a small site takes the big site's paths (forked
-helpers for object hashes, output stats, rendering and the model's files, and render jobs
-kept as places in the page sequence). Not a test: it takes minutes; the property test in
+`--force-helpers` lowers the thresholds so a small site takes the big site's paths (parse
+workers, forked helpers for object hashes, output stats, rendering and the model's files,
+and render jobs kept as places in the page sequence). Not a test: it takes minutes; the property test in
 tests/test_incremental.py is the quick version.
 """
 import argparse
@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_bench import OUT, REPO, corpus  # noqa: E402
 
-from bulletin import model_files, pipeline, plan, render_pages, write  # noqa: E402
+from bulletin import model_files, pipeline, plan, render_pages, sources, write  # noqa: E402
 from bulletin.build import build_site, load_site  # noqa: E402
 from bulletin.pipeline import fresh_object_hashes  # noqa: E402
 from bulletin.errors import BuildError  # noqa: E402
@@ -310,7 +310,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.force_helpers:
         model_files.PARALLEL_MODEL_FILES = pipeline.PARALLEL_OBJECTS = write.PARALLEL_STATS = 0
-        render_pages.PARALLEL_RENDER_THRESHOLD = plan.KEEP_PAGES = 0
+        render_pages.PARALLEL_RENDER_THRESHOLD = plan.KEEP_PAGES = sources.PARALLEL_THRESHOLD = 0
     for seed in args.seeds:
         run(seed, args.steps, args.digests)
 
