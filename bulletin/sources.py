@@ -181,7 +181,7 @@ class SourcesLoading:
     def close(self) -> None:
         self.running.close()
 
-    def __enter__(self) -> "SourcesLoading":
+    def __enter__(self):
         return self
 
     def __exit__(self, *_) -> None:
