@@ -117,9 +117,9 @@ class Forward:
                   "decisions": np.frombuffer(b"".join(self.hashes.decisions), dtype=np.uint8),
                   "item_names": _text("\0".join(self.hashes.item_names)),
                   "decision_names": _text("\0".join(self.hashes.decision_names))}
-        for field in range(4):
-            arrays[f"w{field}"] = self.word_rows[field]
-            arrays[f"p{field}"] = self.pair_rows[field]
+        for kind in range(4):
+            arrays[f"w{kind}"] = self.word_rows[kind]
+            arrays[f"p{kind}"] = self.pair_rows[kind]
         temporary = path.with_name(path.name + ".new")
         with open(temporary, "wb") as file:
             np.savez(file, **arrays)
