@@ -26,6 +26,7 @@ from .errors import UsageError
 from .workers import Beside
 
 STATE_DIR = ".bulletin"
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 def state_dir(source_dir: Path) -> Path:
@@ -99,12 +100,19 @@ class OutputWriter:
 
     # -- staging ---------------------------------------------------------------
     def stage(self, rel: str, data: bytes) -> None:
+        """Through the system calls themselves: a Python file object (a FileIO and a buffer)
+        for each of 160,000 files cost a third of the writing (5 µs a file)."""
         folder = rel.rpartition("/")[0]
         if folder and folder not in self._folders:
             (self.staging / folder).mkdir(parents=True, exist_ok=True)
             self._folders.add(folder)
-        with open(self.staging / rel, "wb") as handle:
-            handle.write(data)
+        handle = os.open(f"{self.staging}{os.sep}{rel}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _BINARY, 0o666)
+        try:
+            left = memoryview(data)
+            while left:
+                left = left[os.write(handle, left):]
+        finally:
+            os.close(handle)
         self.staged.add(rel)
 
     def abort(self) -> None:
