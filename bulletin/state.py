@@ -280,8 +280,8 @@ class ProcessConnection:
         if self._pid != os.getpid():
             self._connection = (sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) if self.read_only
                                 else sqlite3.connect(str(self.path), isolation_level=None, timeout=60))
-            if self.scratch:
-                self._connection.execute("PRAGMA synchronous=OFF")
+            if not self.read_only:  # as the build's own connection (a worker's default, FULL, syncs every batch)
+                self._connection.execute(f"PRAGMA synchronous={'OFF' if self.scratch else 'NORMAL'}")
             self._pid = os.getpid()
         return self._connection
 

@@ -455,3 +455,24 @@ def test_a_template_error_found_while_the_workers_parse_stops_them_and_writes_no
     assert len(pools) == 1 and pools[0] is not None
     assert not multiprocessing.active_children()
     assert tree(output) == expected
+
+
+def test_a_workers_connection_to_the_state_syncs_as_the_builds_own(tmp_path):
+    """WAL with synchronous NORMAL, as the build's connection: SQLite's default for a new one
+    (FULL) synced the disk at every batch a parse worker stored. The scratch table of rendered
+    rows is not synced at all."""
+    from bulletin.state import BuildState, ProcessConnection
+
+    db = BuildState(tmp_path / "state.sqlite")
+    try:
+        db.open_rendered()
+        own = db.db.execute("PRAGMA synchronous").fetchone()[0]
+        worker = ProcessConnection(db.path).get()
+        scratch = ProcessConnection(db.rendered_path, scratch=True).get()
+        assert own == 1 and worker.execute("PRAGMA synchronous").fetchone()[0] == own
+        assert worker.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert scratch.execute("PRAGMA synchronous").fetchone()[0] == 0
+        worker.close()
+        scratch.close()
+    finally:
+        db.close()
