@@ -7,8 +7,8 @@ fixed), rebuilt incrementally after each batch, and compared byte for byte with 
 
 `--force-helpers` lowers the thresholds so a small site takes the big site's paths (parse
 workers, forked helpers for object hashes, output stats, rendering and the model's files,
-and render jobs kept as places in the page sequence). Not a test: it takes minutes; the property test in
-tests/test_incremental.py is the quick version.
+and render jobs kept as places in the page sequence). Not a test: it takes minutes; the
+property test in tests/test_incremental.py is the quick version.
 """
 import argparse
 import datetime as dt

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,8 +110,8 @@ def _build(source_dir: Path, config: SiteConfig, db: BuildState, writer: OutputW
 
     # The parse workers fork now, from a process that has not imported the rest of the build,
     # and parse while it does (a quarter of a second of every such build).
-    loading = helpers.enter_context(SourcesLoading(source_dir / "content", config, drafts, db, reuse=True,
-                                                   scanned=scanned, workers=workers))
+    loading = helpers.enter_context(closing(SourcesLoading(source_dir / "content", config, drafts, db,
+                                                           reuse=True, scanned=scanned, workers=workers)))
     from .pipeline import run_stages  # Jinja2, NumPy
 
     return run_stages(source_dir, config, db, writer, workers, progress, started, helpers, loading, inputs,

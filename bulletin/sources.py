@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,7 @@ class _Jobs:
         global _CONFIG, _STORE
         if self.pool is not None:
             self.pool.terminate()  # done, or given up (an error elsewhere): the workers end with it
-            self.pool = None
+            self.pool = self.parts = None
         _CONFIG = _STORE = None
 
 
@@ -181,16 +182,10 @@ class SourcesLoading:
     def close(self) -> None:
         self.running.close()
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.close()
-
 
 def load_sources(content_dir: Path, config: SiteConfig, drafts: bool, state: BuildState,
                  reuse: bool, scanned=None, workers: int | None = None) -> LoadedSources:
-    with SourcesLoading(content_dir, config, drafts, state, reuse, scanned, workers) as loading:
+    with closing(SourcesLoading(content_dir, config, drafts, state, reuse, scanned, workers)) as loading:
         return loading.result()
 
 

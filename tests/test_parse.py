@@ -92,7 +92,7 @@ def test_citations_become_links_with_placeholders_numbered_in_reading_order(pars
     assert markers == list(range(len(markers))), "one placeholder per linked citation, in order"
     cited = parsed.lead_citations + [c for i in parsed.items for c in i.citations]
     assert [c.marker for c in cited] == markers
-    links = re.findall(r'<a class="cite" href="\ue000\d+\ue001">(.*?)</a>', parsed.html, re.DOTALL)
+    links = re.findall(r'<a class="cite" href="\ue000\d+\ue001">(.*?)</a>', parsed.html, re.S)
     assert links == ["số 2610/QĐ-UBND ngày 15/12/2020", "số 2610/QĐ-UBND ngày 15/12/2020",
                      "Kế hoạch số 199/KH-UBND ngày 20/12/2020",
                      "Công văn số 6296/VPCP-KSTT", "Chỉ thị 08/CT-UBND"]
@@ -198,9 +198,7 @@ _pieces = st.sampled_from([
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(_pieces, st.text(max_size=20)), max_size=25))
 def test_any_body_parses_with_valid_anchors_and_consistent_placeholders(pieces):
-    from bulletin.load import (
-        strip_reserved,  # the loader strips the placeholder characters first
-    )
+    from bulletin.load import strip_reserved  # the loader strips the placeholder characters first
 
     body = strip_reserved("".join(pieces))
     parsed = parse_body(body)

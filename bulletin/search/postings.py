@@ -227,8 +227,7 @@ class _Postings:
         """Per field, key → its sorted ids (for tests and tools; the build uses `entry`)."""
         tables = []
         for field in self.rows:
-            keys, docs = row_keys(field), row_docs(field)
-            starts = np.searchsorted(keys, np.arange(len(self.names) + 1))
+            docs, starts = row_docs(field), _key_starts(field, len(self.names))
             tables.append({name: docs[starts[n]:starts[n + 1]] for n, name in enumerate(self.names)
                            if starts[n + 1] > starts[n]})
         return tables
