@@ -214,16 +214,17 @@ def test_any_body_parses_with_valid_anchors_and_consistent_placeholders(pieces):
 # -- the quick passes through Python-Markdown (quick_markdown.py) ---------------------------------
 
 def _vanilla_parser():
-    """A parser with Python-Markdown's own inline pass and block processors' own methods."""
+    """A parser with Python-Markdown's own inline pass, processors' own methods and block parser."""
     from markdown.treeprocessors import InlineProcessor
 
     from bulletin.parse import BodyParser
 
     parser = BodyParser()
     parser.md.treeprocessors.register(InlineProcessor(parser.md), "inline", 20)
-    for processor in parser.md.parser.blockprocessors:
+    for processor in [*parser.md.parser.blockprocessors, *parser.md.preprocessors]:
         processor.__dict__.pop("test", None)  # the shortcuts are instance attributes over the class's methods
         processor.__dict__.pop("run", None)
+    parser.md.parser.__dict__.pop("parseDocument")
     return parser
 
 
@@ -237,6 +238,9 @@ MARKDOWN_PIECES = st.sampled_from([
     "# Tiêu đề #\n", "#", "###", "Dòng\n===\n", "Dòng\n---\n", "=", "-", "---\n", "* * *\n", "___\n",
     "Thuật ngữ\n: định nghĩa\n", ":", ": ", "]:", "[x]: https://d.vn \"tên\"\n", "[^2]:\n    tiếp\n",
     "    mã thụt\n", "|", "a | b\n", "a|b\n-|-\n1|2\n", "[y]:https://e.vn\n", "\n", "\n   > ", "1) ", "+ ",
+    # what the plain documents' path (PlainDocuments) must leave to the block parser, or match
+    "\t", "\r\n", "\r", "\xa0", "\x0b", "\n   \n", "\n\n\n", "#tag\n", "####### bảy\n", "## C#\n", "## a ##\n",
+    "\\#", "## x\\\n", "#x\\\n## thật\n", "\n<div>khối *x*</div>\n\n", "<!-- ghi chú -->", "{: .x}", "1.5 tỷ", "2. ", "~~~\nx\n~~~\n", "```", "{", "}", "\n#", "##", " # ", "\x02",
 ])
 
 
@@ -246,6 +250,62 @@ def test_the_quick_passes_give_what_python_markdown_gives(body):
     from bulletin.parse import BodyParser
 
     assert BodyParser().parse(body) == _vanilla_parser().parse(body)
+
+
+PLAIN_PIECES = st.sampled_from([
+    "Quyết định số 2610/QĐ-UBND ngày 15/12/2020", "xã Hòa Thắng; ", "(cũ) “trích”", "1.045 tỷ", "40,70 ha.",
+    "\n", "\n\n", "\n\n\n", "\n## Mục {topics=\"Đất đai, Y tế\"}\n\n", "\n### Nhỏ\n\n", "\n# Lớn #\n\n", " ",
+    "\xa0", "a  \nb", "\n## Mục liền\n", "#x\\\n## thật\n",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PLAIN_PIECES, max_size=40).map("".join), st.lists(MARKDOWN_PIECES, max_size=1).map("".join),
+       st.integers(min_value=0, max_value=1000))
+def test_plain_documents_give_what_the_block_parser_gives(plain, odd, at):
+    """Bodies like digests (paragraphs and headers, which take the plain documents' path), with
+    at most one piece of other syntax somewhere (which must send them to the block parser)."""
+    from bulletin.parse import BodyParser
+
+    at = min(at, len(plain))
+    body = plain[:at] + odd + plain[at:]
+    assert BodyParser().parse(body) == _vanilla_parser().parse(body)
+
+
+def test_a_digest_takes_the_plain_documents_path_and_an_odd_block_does_not(monkeypatch):
+    from bulletin.parse import BodyParser
+
+    parser = BodyParser()
+    plain_path = parser.md.parser.parseDocument
+    taken = []
+    monkeypatch.setattr(plain_path, "parse_document", lambda lines: taken.append(lines) or parse_document(lines))
+    parse_document = type(parser.md.parser).parseDocument.__get__(parser.md.parser)
+    body = ("Tuần qua (số 2610/QĐ-UBND ngày 15/12/2020).\n\n## Mục một {topics=\"Đất đai\"}\n\nĐoạn một.\n"
+            "Dòng hai.\n\n\n## Mục hai\n\nĐoạn hai.\n")
+    assert [i.heading for i in parser.parse(body).items] == ["Mục một", "Mục hai"] and not taken
+    for odd in ("- ý", "> trích", "    mã", "Dòng\n===", "a | b", "[x]: https://d.vn", ": định nghĩa", "1. ý"):
+        assert parser.parse(body + "\n" + odd + "\n") == _vanilla_parser().parse(body + "\n" + odd + "\n")
+        assert len(taken) == 1, odd
+        taken.clear()
+
+
+def test_the_plain_documents_path_gives_way_to_an_unknown_block_processor():
+    import markdown
+    from markdown.blockprocessors import BlockProcessor
+
+    from bulletin.quick_markdown import quicken
+
+    class Bang(BlockProcessor):  # a block of its own for "!!" lines: the plain path would miss it
+        def test(self, parent, block):
+            return block.startswith("!!")
+
+        def run(self, parent, blocks):
+            __import__("xml.etree.ElementTree").etree.ElementTree.SubElement(parent, "aside").text = blocks.pop(0)[2:]
+
+    md = markdown.Markdown()
+    md.parser.blockprocessors.register(Bang(md.parser), "bang", 200)
+    assert "parseDocument" not in quicken(md)
+    assert md.convert("!!chú ý\n\nĐoạn.") == "<aside>chú ý</aside>\n<p>Đoạn.</p>"
 
 
 def test_the_quick_inline_pass_is_in_use_and_knows_every_pattern():
