@@ -33,7 +33,7 @@ def key_base(type_: str, issuer: str, number: str) -> str:
 
 def cited_identities(source: DigestSource, body: ParsedBody) -> set[Identity]:
     """Every document a digest cites, in its text or its front-matter `decisions:`, by identity."""
-    cited = {(c.type, c.issuer, c.number) for c in _all_citations(body)}
+    cited = {(c.type, c.issuer, c.number) for c in body.citations()}
     for ref in source.decision_refs:
         parsed = parse_ref(ref.ref)
         if parsed is not None:
@@ -98,11 +98,12 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
         for name in source.topics:
             topics.count(name)
         for i_index, parsed in enumerate(body.items):
-            names = parsed.topics or (tuple(rules.match(f"{parsed.heading}\n{parsed.text}")) if rules else ())
+            names = parsed.topics or (tuple(rules.match(f"{parsed.heading}\n{body.item_text(i_index)}"))
+                                      if rules else ())
             item_topic_names[d_index, i_index] = names
             for name in names:
                 topics.count(name)
-        for cited in _all_citations(body):
+        for cited in body.citations():
             if cited.date:
                 dated[(cited.type, cited.issuer, cited.number)].append(cited.date)
     topics.finish()
@@ -114,13 +115,15 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
             source=source, lead_text=body.lead_text, url=source.url, title=source.title, week_start=source.week_start,
             week_end=source.week_end, published=source.published, issuer=source.issuer,
             author=source.author, summary=source.summary or body.lead_text, extra=source.extra,
-            topics=topics.lookup(source.topics))
+            topics=topics.lookup(source.topics), texts=body.texts)
         for topic in digest.topics:
             topic.digests.append(digest)
         cited_here: dict[int, Decision] = {}
+        sentence = 0  # the citation's position in the body (`StoredTexts.sentence`)
         for cited in body.lead_citations:
             decision = _decision_for(decisions, resolver, cited, source.week_end)
-            _mention(decision, digest, None, LEAD_ANCHOR, cited, cited_here)
+            _mention(decision, digest, None, LEAD_ANCHOR, cited, cited_here, sentence)
+            sentence += 1
         for i_index, parsed in enumerate(body.items):
             item = Item(digest, i_index, parsed.heading, parsed.heading_html, parsed.anchor,
                         topics.lookup(item_topic_names[d_index, i_index]), parsed.text, [])
@@ -130,7 +133,8 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
                 decision = _decision_for(decisions, resolver, cited, source.week_end)
                 if decision not in item.decisions:
                     item.decisions.append(decision)
-                _mention(decision, digest, item, parsed.anchor, cited, cited_here)
+                _mention(decision, digest, item, parsed.anchor, cited, cited_here, sentence)
+                sentence += 1
             digest.items.append(item)
         _apply_front_matter_refs(digest, decisions, resolver, cited_here)
         digest.decisions = list(cited_here.values())
@@ -141,12 +145,6 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
     topic_list = sorted(topics.by_slug.values(), key=lambda t: vietnamese_sort_key(t.name))
     decision_list = sorted(decisions.values(), key=decision_order)
     return Site(digests, topic_list, decision_list, _archive(digests))
-
-
-def _all_citations(body: ParsedBody):
-    yield from body.lead_citations
-    for item in body.items:
-        yield from item.citations
 
 
 def _decision_for(decisions: dict[tuple, Decision], resolver: _YearResolver, cited: CitedDocument,
@@ -164,8 +162,8 @@ def _decision_for(decisions: dict[tuple, Decision], resolver: _YearResolver, cit
 
 
 def _mention(decision: Decision, digest: Digest, item: Item | None, anchor: str, cited: CitedDocument,
-             cited_here: dict[int, Decision]) -> None:
-    decision.mentions.append(Mention(digest, item, anchor, cited.sentence))
+             cited_here: dict[int, Decision], sentence: int = -1) -> None:
+    decision.mentions.append(Mention(digest, item, anchor, cited.sentence, sentence))
     cited_here.setdefault(id(decision), decision)
     if cited.marker >= 0:
         digest.link_targets[cited.marker] = decision

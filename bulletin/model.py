@@ -8,8 +8,10 @@ archive). Templates never see the loader's or parser's internals, only these.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from sys import intern
+from typing import Protocol
 
 
 def _by_fields(self):
@@ -58,8 +60,8 @@ class DigestSource:
 _SHARED_VALUES: dict = {}  # dates and years of citations: a few thousand values in any archive
 
 
-def _cited_document(type_: str, number: str, issuer: str, date, year, label: str, sentence: str, marker: int
-                    ) -> "CitedDocument":
+def _cited_document(type_: str, number: str, issuer: str, date, year, label: str, sentence: str | None,
+                    marker: int) -> CitedDocument:
     """A citation read back (from a parse worker or the build state), its short fields shared
     with every other citation's equal ones: each body is pickled alone, so the archive's
     133,000 citations at 10,000 digests came back as 133,000 copies of "UBND", "QĐ" and
@@ -69,8 +71,8 @@ def _cited_document(type_: str, number: str, issuer: str, date, year, label: str
                          shared.setdefault(year, year), intern(label), sentence, marker)
 
 
-def _parsed_item(heading: str, heading_html: str, anchor: str, topics: tuple[str, ...], text: str,
-                 citations: list) -> "ParsedItem":
+def _parsed_item(heading: str, heading_html: str, anchor: str, topics: tuple[str, ...], text: str | None,
+                 citations: list) -> ParsedItem:
     """An item read back, its heading, anchor and topics shared with equal ones of other
     digests (headings recur week after week: 30 MB of copies at 10,000 generated digests)."""
     heading = intern(heading)
@@ -78,9 +80,11 @@ def _parsed_item(heading: str, heading_html: str, anchor: str, topics: tuple[str
                       tuple(map(intern, topics)), text, citations)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CitedDocument:
-    """One citation in the text, before its year is resolved across the archive."""
+    """One citation in the text, before its year is resolved across the archive. (Not frozen:
+    a frozen dataclass sets each field through `object.__setattr__`, and 133,000 of them are
+    made on every rebuild of 10,000 digests, 4 times slower.)"""
 
     def __reduce__(self):
         return _cited_document, _by_fields(self)[1]
@@ -91,7 +95,7 @@ class CitedDocument:
     date: dt.date | None
     year: int | None  # from the date or a /YYYY/ in the number
     label: str  # number and code as written, spaces and leading zeros dropped: "15/2020/NĐ-CP", "119-KH/TU"
-    sentence: str
+    sentence: str | None  # None: read back without it (`StoredTexts`)
     marker: int  # index of the link placeholder in the body HTML (-1: not linked)
 
 
@@ -104,18 +108,43 @@ class ParsedItem:
     heading_html: str
     anchor: str
     topics: tuple[str, ...]  # written in the heading's {topics="…"}
-    text: str  # plain text of the paragraphs, for snippets and search
+    text: str | None  # plain text of the paragraphs, for snippets and search (None: read back without it)
     citations: list[CitedDocument]
+
+
+class StoredTexts(Protocol):
+    """A parsed body's longest texts, read back from the build state only when first asked for
+    (state.py): its items' texts, and its citations' sentences, lead's first, in order."""
+
+    def item(self, position: int) -> str: ...
+
+    def sentence(self, position: int) -> str: ...
 
 
 @dataclass(slots=True)
 class ParsedBody:
-    """What `parse` makes of a body; cached by content hash, so it depends on nothing else."""
+    """What `parse` makes of a body; cached by content hash, so it depends on nothing else.
+
+    As a rebuild reads it back from the build state, its items' texts and its citations'
+    sentences are None, and `texts` reads them when something asks (`Item.text`,
+    `Mention.text`): the index needs every other field of every body, but a one-digest edit at
+    10,000 digests shows only a few hundred of those texts (107 of the 142 MB read back)."""
 
     html: str  # body HTML; citation hrefs are placeholders filled at render time
     lead_text: str  # plain text of the first paragraph
     lead_citations: list[CitedDocument]
     items: list[ParsedItem]
+    texts: StoredTexts | None = None
+
+    def citations(self) -> Iterator[CitedDocument]:
+        """Every citation, in the order of `StoredTexts.sentence`."""
+        yield from self.lead_citations
+        for item in self.items:
+            yield from item.citations
+
+    def item_text(self, position: int) -> str:
+        text = self.items[position].text
+        return text if text is not None else self.texts.item(position)
 
 
 @dataclass(eq=False, slots=True)
@@ -150,12 +179,31 @@ class Decision:
         return f"{self.number}/{self.type}-{self.issuer}"
 
 
+def _stored_text(read: Callable[[object], str], doc: str) -> property:
+    """A text kept in `stored_text`, or read (`read(self)`) from its digest's `StoredTexts` the
+    first time it is asked for, and kept."""
+    def get(self) -> str:
+        text = self.stored_text
+        if text is None:
+            text = self.stored_text = read(self)
+        return text
+
+    def set(self, value: str) -> None:
+        self.stored_text = value
+
+    return property(get, set, doc=doc)
+
+
 @dataclass(eq=False, slots=True)
 class Mention:
     digest: "Digest"
     item: "Item | None"  # None: the lead or the front matter
     anchor: str
-    text: str
+    stored_text: str | None  # None until read from the build state (`text`)
+    sentence: int = -1  # which of its digest's citations it is (`StoredTexts.sentence`)
+
+    text = _stored_text(lambda m: m.digest.texts.sentence(m.sentence),
+                        "The sentence of the digest that cites the document.")
 
 
 @dataclass(eq=False, slots=True)
@@ -166,8 +214,10 @@ class Item:
     heading_html: str
     anchor: str
     topics: list[Topic]
-    text: str
+    stored_text: str | None  # None until read from the build state (`text`)
     decisions: list[Decision]
+
+    text = _stored_text(lambda i: i.digest.texts.item(i.position), "Plain text of the item's paragraphs.")
 
     @property
     def url(self) -> str:
@@ -193,6 +243,7 @@ class Digest:
     link_targets: dict[int, "Decision"] = field(default_factory=dict)  # citation placeholder -> decision
     previous: "Digest | None" = None
     next: "Digest | None" = None
+    texts: StoredTexts | None = None  # its items' texts and citations' sentences, if not in them
 
     @property
     def iso_year(self) -> int:

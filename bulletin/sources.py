@@ -90,7 +90,7 @@ def _parse_and_store(batch: list[tuple[str, str]]) -> list[tuple[DigestSource | 
     if _STORE is None:
         return [(*result, False) for result in results]
     insert_parsed(_STORE.get(), {digest.body_key: stored for digest, _, stored in results if digest})
-    return [(digest, errors, (stored[0], "") if stored else None, stored is not None)
+    return [(digest, errors, (*stored[:2], "") if stored else None, stored is not None)
             for digest, errors, stored in results]
 
 

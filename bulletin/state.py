@@ -6,7 +6,8 @@ output folder. It records, Lektor-style:
 - `sources`: every content file's size, mtime and hash, with its validated
   front matter, so an unchanged file is not even read again;
 - `parsed`: the parsed Markdown of every body, by content hash, its HTML in a
-  column of its own (read only when its page renders);
+  column of its own (read only when its page renders), and so are its items' texts
+  and its citations' sentences (read only when a page or file shows them);
 - `objects`: a hash of every model object (digest, item, topic, decision,
   week…), so a rebuild knows which ones changed;
 - `outputs`: for every file written, the hash of its bytes, the fingerprint
@@ -23,6 +24,7 @@ changed; it is written only when its bytes changed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -30,13 +32,13 @@ import sqlite3
 from pathlib import Path
 from typing import Iterator
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 OUTPUT_COLUMNS = "(path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT, deps TEXT)"  # outputs, and rendered
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS sources (rel TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
                                     hash TEXT, record BLOB);
-CREATE TABLE IF NOT EXISTS parsed (hash TEXT PRIMARY KEY, body BLOB, html TEXT);
+CREATE TABLE IF NOT EXISTS parsed (hash TEXT PRIMARY KEY, body BLOB, texts BLOB, html TEXT);
 CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, hash TEXT);
 CREATE TABLE IF NOT EXISTS outputs {OUTPUT_COLUMNS};
 """
@@ -47,25 +49,69 @@ def digest_of(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-StoredBody = tuple[bytes, str]  # a parsed body as the state keeps it: pickled without its HTML, and the HTML
+# A parsed body as the state keeps it: pickled without its HTML and its texts; its texts
+# (`_texts_of`), pickled; and its HTML.
+StoredBody = tuple[bytes, bytes, str]
 
 
 def pack_body(body) -> StoredBody:
-    """The HTML apart: a rebuild reads every other field of every body (the index needs the
-    items), but the HTML of a page it renders again only; at 10,000 digests that is 100 MB
-    of 250 MB, and 0.5 s of the load not spent."""
-    html = body.html
+    """The HTML and the texts apart: a rebuild reads every other field of every body (the
+    index needs the items), but the HTML of a page it renders again only, and the texts a
+    page or file shows (model.ParsedBody); at 10,000 digests the HTML is 100 MB of 250 MB,
+    and the texts 107 of the other 142."""
+    html, texts = body.html, _texts_of(body)
     body.html = ""
+    _put_texts(body, ([None] * len(texts[0]), [None] * len(texts[1])))
     try:
-        return pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), html
+        return (pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), pickle.dumps(texts, protocol=pickle.HIGHEST_PROTOCOL),
+                html)
     finally:
         body.html = html
+        _put_texts(body, texts)
 
 
 def unpack_body(stored: StoredBody):
     body = pickle.loads(stored[0])
-    body.html = stored[1]
+    _put_texts(body, pickle.loads(stored[1]))
+    body.html = stored[2]
     return body
+
+
+def _texts_of(body) -> tuple[list, list]:
+    """Its items' texts, and its citations' sentences in `ParsedBody.citations` order."""
+    return [item.text for item in body.items], [cited.sentence for cited in body.citations()]
+
+
+def _put_texts(body, texts: tuple[list, list]) -> None:
+    for item, text in zip(body.items, texts[0]):
+        item.text = text
+    for cited, sentence in zip(body.citations(), texts[1]):
+        cited.sentence = sentence
+
+
+class TextsInState:
+    """A parsed body's texts (`model.StoredTexts`), read from the state file the first time
+    one is asked for, by whichever process asks (render workers are forked)."""
+
+    __slots__ = ("_texts", "connection", "key")
+
+    def __init__(self, connection: ProcessConnection, key: str):
+        self.connection, self.key, self._texts = connection, key, None
+
+    def _read(self) -> tuple[list[str], list[str]]:
+        if self._texts is None:
+            row = self.connection.get().execute("SELECT texts FROM parsed WHERE hash = ?", (self.key,)).fetchone()
+            if row is None:  # only a build prunes the table, and never a body in use
+                raise RuntimeError(f"the build state no longer has the texts of parsed body {self.key}: "
+                                   "build again with --clean")
+            self._texts = pickle.loads(row[0])
+        return self._texts
+
+    def item(self, position: int) -> str:
+        return self._read()[0][position]
+
+    def sentence(self, position: int) -> str:
+        return self._read()[1][position]
 
 
 class BuildState:
@@ -77,6 +123,7 @@ class BuildState:
             raise ValueError("a memo of parsed bodies needs a state file")
         self.path, self.memo = path, memo
         self.rendered_path = path.with_name(path.stem + "-rendered.sqlite") if path else None
+        self.texts = _texts_connection(path) if path else None  # parsed bodies' texts (`parsed`)
         self._rendered_open = False
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,7 +189,8 @@ class BuildState:
                 in self.db.execute("SELECT rel, size, mtime_ns, hash, record FROM sources")}
 
     def parsed(self, hashes: list[str]) -> dict[str, object]:
-        """Parsed bodies by key, without their HTML (see `pack_body`).
+        """Parsed bodies by key, without their HTML (see `pack_body`), their texts read when
+        first asked for (`TextsInState`; at once without a state file).
 
         With a memo, a body read by an earlier build of this process is not read again (a
         text edit at 10,000 digests: 1.1 s of unpickling): parse results are functions of
@@ -154,11 +202,18 @@ class BuildState:
             for h, in self._select("hash", [h for h in hashes if h in memo]):
                 found[h] = memo[h]
             hashes = [h for h in hashes if h not in found]
+        if self.path is None:  # `check`: nothing to read texts from later
+            return found | {h: unpack_body((body, texts, "")) for h, body, texts in self._select("hash, body, texts", hashes)}
         for h, body in self._select("hash, body", hashes):
-            found[h] = pickle.loads(body)
+            found[h] = self._read_back(h, body)
             if memo is not None:
                 memo[h] = found[h]
         return found
+
+    def _read_back(self, key: str, stored: bytes):
+        body = pickle.loads(stored)
+        body.texts = TextsInState(self.texts, key)
+        return body
 
     def recall_parsed(self) -> int:
         """Put every parsed body the state has in the memo (`serve`, while it waits for a save):
@@ -166,7 +221,7 @@ class BuildState:
         before = len(self.memo)
         for h, body in self.db.execute("SELECT hash, body FROM parsed"):
             if h not in self.memo:
-                self.memo[h] = pickle.loads(body)
+                self.memo[h] = self._read_back(h, body)
         return len(self.memo) - before
 
     def _select(self, columns: str, hashes: list[str]) -> Iterator[tuple]:
@@ -286,6 +341,14 @@ class ProcessConnection:
         return self._connection
 
 
+@functools.cache
+def _texts_connection(path: Path) -> ProcessConnection:
+    """One connection per state file and process for the texts of parsed bodies, whichever
+    build read them: `serve` keeps bodies from build to build (`BuildState.memo`), and a
+    connection for each build they came from would stay open as long as they do."""
+    return ProcessConnection(path, read_only=True)
+
+
 def insert_rendered(connection: sqlite3.Connection, rows: list[tuple[str, str, str, str]],
                     table: str = "rendered") -> None:
     """Rows (path, hash, fingerprint, keys read) of pages this build rendered, for its `save`:
@@ -299,8 +362,8 @@ def insert_parsed(connection: sqlite3.Connection, parsed: dict[str, StoredBody])
     """The HTML goes in as UTF-8 bytes cast to text: bound as a `str`, each string would keep
     a UTF-8 copy of itself for as long as it lives (CPython caches it): 109 MB at 10,000 digests."""
     connection.execute("BEGIN")
-    connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?, CAST(? AS TEXT))",
-                           ((key, body, html.encode("utf-8")) for key, (body, html) in parsed.items()))
+    connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?, CAST(? AS TEXT))",
+                           ((key, body, texts, html.encode("utf-8")) for key, (body, texts, html) in parsed.items()))
     connection.execute("COMMIT")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import pickle
-from datetime import date, timedelta
 import random
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -771,6 +771,7 @@ def test_pages_reading_matches_whole_keys():
 
 
 def test_serves_parsed_bodies_are_read_once_and_trusted_only_while_the_state_has_them(built, monkeypatch, tmp_path):
+    import bulletin.sources
     import bulletin.state
 
     site, output = built
@@ -780,18 +781,12 @@ def test_serves_parsed_bodies_are_read_once_and_trusted_only_while_the_state_has
     build_site(site, output, parsed_memo=memo)
     digests = len(list((site / "content").rglob("*.md")))
     assert len(memo) == digests - 1  # all but the one parsed now, which the next build reads
-    unpickled = []
-
-    class CountingPickle:
-        @staticmethod
-        def loads(data):
-            unpickled.append(1)
-            return pickle.loads(data)
-
-        dumps = staticmethod(pickle.dumps)
-        HIGHEST_PROTOCOL = pickle.HIGHEST_PROTOCOL
-
-    monkeypatch.setattr(bulletin.state, "pickle", CountingPickle)
+    unpickled = []  # bodies read back: unpacked whole (fresh from a worker) or from the state
+    real_unpack, real_read_back = bulletin.state.unpack_body, bulletin.state.BuildState._read_back
+    monkeypatch.setattr(bulletin.state, "unpack_body", lambda stored: unpickled.append(1) or real_unpack(stored))
+    monkeypatch.setattr(bulletin.state.BuildState, "_read_back",
+                        lambda self, key, stored: unpickled.append(1) or real_read_back(self, key, stored))
+    monkeypatch.setattr(bulletin.sources, "unpack_body", bulletin.state.unpack_body)
     edit_text(site, rng)
     build_site(site, output, parsed_memo=memo)
     # the body parsed now (unpacked from its stored form), and the one parsed by the last build
@@ -814,3 +809,101 @@ def _parsed_keys(site: Path, output: Path) -> list[tuple[str]]:
         return list(db.db.execute("SELECT hash FROM parsed"))
     finally:
         db.close()
+
+
+# -- the texts of parsed bodies, read back only when shown (state.TextsInState) -------------------
+
+def _count_text_reads(monkeypatch) -> list[str]:
+    import bulletin.state
+
+    reads, real = [], bulletin.state.TextsInState._read
+
+    def counting(self):
+        if self._texts is None:
+            reads.append(self.key)
+        return real(self)
+
+    monkeypatch.setattr(bulletin.state.TextsInState, "_read", counting)
+    return reads
+
+
+def test_a_rebuild_reads_the_texts_of_the_bodies_it_shows_only(built, monkeypatch, tmp_path):
+    """A text edit re-renders the pages and remakes the files that show the digest: the texts
+    of the other digests, read back without them, mostly stay in the state."""
+    site, output = built
+    (site / "content" / "2019").mkdir()
+    for n in range(1, 13):  # digests that share no topic, decision or page listing with the edited one
+        start = date.fromisocalendar(2019, n * 4, 1)
+        (site / "content" / "2019" / f"2019-w{n * 4:02d}.md").write_text(
+            f"---\ntitle: Tuần {n * 4}\nweek_start: {start}\nweek_end: {start + timedelta(days=6)}\n---\n\n"
+            f"Mở đầu {n}.\n\n## Mục {n} {{topics=\"Chủ đề {n}\"}}\n\nTheo Quyết định số {3000 + n}/QĐ-UBND.\n",
+            encoding="utf-8")
+    monkeypatch.setattr("bulletin.search.index.CHUNK_ITEMS", 1)  # search documents of one item a file
+    build_site(site, output, workers=1)
+    reads = _count_text_reads(monkeypatch)
+    path = site / "content" / "2019" / "2019-w24.md"
+    path.write_text(path.read_text(encoding="utf-8") + "Một câu nữa.\n", encoding="utf-8")
+    _touch_later(path)
+    build_site(site, output, workers=1)
+    digests = len(list((site / "content").rglob("*.md")))
+    assert 0 < len(reads) == len(set(reads)) < digests / 2, (len(reads), digests)  # each read once, if at all
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_texts_read_back_are_the_texts_parsed(built, tmp_path):
+    """Every page shows the same texts whether its digests were parsed now or read back:
+    a template change re-renders every page from bodies read back without their texts."""
+    site, output = built
+    (site / "content" / "2021" / "2021-w20.md").write_text(  # sentences in the lead and in items
+        "---\ntitle: Tuần 20\nweek_start: 2021-05-17\nweek_end: 2021-05-23\n---\n\n"
+        "Theo Quyết định số 101/QĐ-UBND. Và Kế hoạch số 102/KH-UBND.\n\n## Một {topics=\"Đất đai\"}\n\n"
+        "Công văn số 103/UBND-KT. Rồi Quyết định số 101/QĐ-UBND lần nữa.\n\n## Hai\n\nTờ trình số 104/TTr-STC.\n",
+        encoding="utf-8")
+    build_site(site, output)
+    (site / "templates" / "partials").mkdir()
+    for name in ("decision.html", "partials/item_entry.html", "partials/decision_row.html"):
+        builtin = (Path(__file__).parent.parent / "bulletin" / "theme" / "templates" / name).read_text(encoding="utf-8")
+        (site / "templates" / name).write_text(builtin + "{# another #}\n", encoding="utf-8")
+    result = build_site(site, output, workers=2)
+    assert result.written == 0  # comments only: the same bytes, from texts read back
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([
+    "Theo Quyết định số 2610/QĐ-UBND ngày 15/12/2020. ", "Kế hoạch số 199/KH-UBND. ", "Một câu. ",
+    "\n\n## Mục {topics=\"Đất đai\"}\n\n", "\n\n## Mục khác\n\n", "\n\n", "Công văn số 815/UBND-KT. "]),
+    max_size=25).map("".join))
+def test_a_body_packed_without_its_texts_unpacks_whole(body_text):
+    from bulletin.parse import parse_body
+    from bulletin.state import pack_body, unpack_body
+
+    body = parse_body(body_text)
+    before = repr(body)
+    stored = pack_body(body)
+    assert repr(body) == before  # packing leaves the body as it was
+    assert unpack_body(stored) == body
+    skeleton = pickle.loads(stored[0])
+    assert all(item.text is None for item in skeleton.items)
+    assert all(cited.sentence is None for cited in skeleton.citations())
+
+
+def test_memoised_bodies_share_one_connection_for_their_texts(built):
+    """`serve` keeps bodies read back by each build: their texts come through one connection
+    per state file, not one per build they were read in (each would stay open)."""
+    import gc
+
+    site, output = built
+    memo: dict = {}
+
+    def open_files() -> int:
+        gc.collect()  # a build's own connections are closed once its cycles are collected
+        return len(os.listdir("/proc/self/fd"))
+
+    counts = []
+    for round_ in range(5):
+        edit_text(site, random.Random(round_))
+        change_template(site, random.Random(round_))
+        build_site(site, output, parsed_memo=memo, workers=1)
+        counts.append(open_files())
+    assert counts[-1] <= counts[1], counts

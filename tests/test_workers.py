@@ -378,7 +378,7 @@ def test_a_first_builds_parse_results_are_stored_by_the_parse_workers_not_sent_b
     left, real = [], pipeline._store_parsed
     monkeypatch.setattr(pipeline, "_store_parsed", lambda db, loaded: left.append(dict(loaded.parsed)) or real(db, loaded))
     received, real_unpack = [], sources.unpack_body
-    monkeypatch.setattr(sources, "unpack_body", lambda stored: received.append(stored[1]) or real_unpack(stored))
+    monkeypatch.setattr(sources, "unpack_body", lambda stored: received.append(stored[2]) or real_unpack(stored))
     build_site(source, output, workers=2)
     files = len(list((source / "content").rglob("*.md")))
     assert left == [{}] and len(received) == files and set(received) == {""}  # no HTML came back
