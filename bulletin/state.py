@@ -63,8 +63,8 @@ def pack_body(body) -> StoredBody:
     body.html = ""
     _put_texts(body, ([None] * len(texts[0]), [None] * len(texts[1])))
     try:
-        return (pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL), pickle.dumps(texts, protocol=pickle.HIGHEST_PROTOCOL),
-                html)
+        protocol = pickle.HIGHEST_PROTOCOL
+        return pickle.dumps(body, protocol=protocol), pickle.dumps(texts, protocol=protocol), html
     finally:
         body.html = html
         _put_texts(body, texts)
@@ -95,8 +95,10 @@ class TextsInState:
 
     __slots__ = ("_texts", "connection", "key")
 
-    def __init__(self, connection: ProcessConnection, key: str):
-        self.connection, self.key, self._texts = connection, key, None
+    def __init__(self, connection: ProcessConnection, key: str, stored: bytes | None = None):
+        """`stored`: the texts as the state holds them, read already."""
+        self.connection, self.key = connection, key
+        self._texts = pickle.loads(stored) if stored is not None else None
 
     def _read(self) -> tuple[list[str], list[str]]:
         if self._texts is None:
@@ -203,25 +205,27 @@ class BuildState:
                 found[h] = memo[h]
             hashes = [h for h in hashes if h not in found]
         if self.path is None:  # `check`: nothing to read texts from later
-            return found | {h: unpack_body((body, texts, "")) for h, body, texts in self._select("hash, body, texts", hashes)}
+            return found | {h: unpack_body((body, texts, ""))
+                            for h, body, texts in self._select("hash, body, texts", hashes)}
         for h, body in self._select("hash, body", hashes):
             found[h] = self._read_back(h, body)
             if memo is not None:
                 memo[h] = found[h]
         return found
 
-    def _read_back(self, key: str, stored: bytes):
+    def _read_back(self, key: str, stored: bytes, texts: bytes | None = None):
         body = pickle.loads(stored)
-        body.texts = TextsInState(self.texts, key)
+        body.texts = TextsInState(self.texts, key, texts)
         return body
 
     def recall_parsed(self) -> int:
-        """Put every parsed body the state has in the memo (`serve`, while it waits for a save):
-        how many were read. The first edit after starting then reads none either."""
+        """Put every parsed body the state has in the memo (`serve`, while it waits for a save),
+        with its texts: how many were read. The first edit after starting then reads none
+        either, nor any text of a body it did not parse."""
         before = len(self.memo)
-        for h, body in self.db.execute("SELECT hash, body FROM parsed"):
+        for h, body, texts in self.db.execute("SELECT hash, body, texts FROM parsed"):
             if h not in self.memo:
-                self.memo[h] = self._read_back(h, body)
+                self.memo[h] = self._read_back(h, body, texts)
         return len(self.memo) - before
 
     def _select(self, columns: str, hashes: list[str]) -> Iterator[tuple]:

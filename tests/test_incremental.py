@@ -907,3 +907,45 @@ def test_memoised_bodies_share_one_connection_for_their_texts(built):
         build_site(site, output, parsed_memo=memo, workers=1)
         counts.append(open_files())
     assert counts[-1] <= counts[1], counts
+
+
+def test_bodies_read_back_from_a_state_in_memory_come_with_their_texts():
+    """`check` keeps its state in memory: no file to read texts from later, so they come at once."""
+    from bulletin.parse import parse_body
+    from bulletin.state import pack_body
+
+    body = parse_body("Theo Quyết định số 2610/QĐ-UBND.\n\n## Mục\n\nKế hoạch số 199/KH-UBND. Hết.\n")
+    db = BuildState(None)
+    try:
+        db.save_parsed({"k": pack_body(body)})
+        back = db.parsed(["k"])["k"]
+    finally:
+        db.close()
+    back.html = body.html  # (the HTML stays in the state)
+    assert back == body and back.texts is None and back.items[0].text == "Kế hoạch số 199/KH-UBND. Hết."
+
+
+def test_serve_recalls_parsed_bodies_with_their_texts(built, monkeypatch):
+    """While `serve` waits for a save it reads every parsed body into memory, texts too: an
+    edit then reads no text of a body it did not parse."""
+    from bulletin.build import load_site
+
+    site, output = built
+    memo: dict = {}
+    db = BuildState(state_file(site, output), memo)
+    try:
+        recalled = db.recall_parsed()
+    finally:
+        db.close()
+    reads = _count_text_reads(monkeypatch)
+    recalled_texts = sorted((tuple(body.item_text(n) for n in range(len(body.items))),
+                             tuple(body.texts.sentence(n) for n, _ in enumerate(body.citations())))
+                            for body in memo.values())
+    fresh = load_site(site)[1]
+    mentions = [m for x in fresh.decisions for m in x.mentions if m.sentence >= 0]
+    fresh_texts = sorted((tuple(i.text for i in d.items),
+                          tuple(m.text for m in sorted((m for m in mentions if m.digest is d), key=lambda m: m.sentence)))
+                         for d in fresh.digests)
+    digests = len(fresh.digests)  # (a failing assertion would show the model's repr: minutes)
+    assert recalled == digests and reads == []
+    assert recalled_texts == fresh_texts and any(sentences for _, sentences in fresh_texts)
