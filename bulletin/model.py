@@ -147,7 +147,7 @@ class ParsedBody:
         return text if text is not None else self.texts.item(position)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Topic:
     slug: str
     name: str
@@ -155,8 +155,11 @@ class Topic:
     items: list["Item"] = field(default_factory=list)  # newest first
     digests: list["Digest"] = field(default_factory=list)  # digests tagged as a whole
 
+    def __repr__(self) -> str:  # (the generated one walks the whole model)
+        return f"Topic({self.slug})"
 
-@dataclass(eq=False, slots=True)
+
+@dataclass(eq=False, slots=True, repr=False)
 class Decision:
     key: str  # set once every decision is known (keys that would collide get a suffix)
     type: str
@@ -178,6 +181,9 @@ class Decision:
             return f"{self.number}/{self.issuer or self.type}"
         return f"{self.number}/{self.type}-{self.issuer}"
 
+    def __repr__(self) -> str:  # (the generated one walks the whole model)
+        return f"Decision({self.key or self.label})"
+
 
 def _stored_text(read: Callable[[object], str], doc: str) -> property:
     """A text kept in `stored_text`, or read (`read(self)`) from its digest's `StoredTexts` the
@@ -194,7 +200,7 @@ def _stored_text(read: Callable[[object], str], doc: str) -> property:
     return property(get, set, doc=doc)
 
 
-@dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True, repr=False)
 class Mention:
     digest: "Digest"
     item: "Item | None"  # None: the lead or the front matter
@@ -205,8 +211,11 @@ class Mention:
     text = _stored_text(lambda m: m.digest.texts.sentence(m.sentence),
                         "The sentence of the digest that cites the document.")
 
+    def __repr__(self) -> str:  # (the generated one walks the whole model)
+        return f"Mention({self.digest.url}#{self.anchor})"
 
-@dataclass(eq=False, slots=True)
+
+@dataclass(eq=False, slots=True, repr=False)
 class Item:
     digest: "Digest"
     position: int
@@ -223,8 +232,11 @@ class Item:
     def url(self) -> str:
         return f"{self.digest.url}#{self.anchor}"
 
+    def __repr__(self) -> str:  # (the generated one walks the whole model)
+        return f"Item({self.digest.url}#{self.anchor})"
 
-@dataclass(eq=False, slots=True)
+
+@dataclass(eq=False, slots=True, repr=False)
 class Digest:
     source: DigestSource
     lead_text: str  # plain text of the body's first paragraph (its parse is not kept: items hold it)
@@ -253,16 +265,22 @@ class Digest:
     def iso_week(self) -> int:
         return self.week_start.isocalendar()[1]
 
+    def __repr__(self) -> str:  # (the generated one walks the whole model)
+        return f"Digest({self.url})"
 
-@dataclass(eq=False, slots=True)
+
+@dataclass(eq=False, slots=True, repr=False)
 class Week:
     year: int
     week: int
     url: str
     digests: list[Digest]  # newest first
 
+    def __repr__(self) -> str:  # (the generated one walks the whole model)
+        return f"Week({self.year}-W{self.week:02d})"
 
-@dataclass(eq=False, slots=True)
+
+@dataclass(eq=False, slots=True, repr=False)
 class Year:
     year: int
     url: str
@@ -271,6 +289,9 @@ class Year:
     @property
     def digest_count(self) -> int:
         return sum(len(w.digests) for w in self.weeks)
+
+    def __repr__(self) -> str:  # (the generated one walks the whole model)
+        return f"Year({self.year})"
 
 
 @dataclass(eq=False, slots=True, repr=False)

@@ -32,6 +32,8 @@ import sqlite3
 from pathlib import Path
 from typing import Iterator
 
+from .errors import BuildError, ContentError
+
 SCHEMA_VERSION = "6"
 OUTPUT_COLUMNS = "(path TEXT PRIMARY KEY, hash TEXT, fingerprint TEXT, deps TEXT)"  # outputs, and rendered
 SCHEMA = f"""
@@ -102,12 +104,20 @@ class TextsInState:
 
     def _read(self) -> tuple[list[str], list[str]]:
         if self._texts is None:
-            row = self.connection.get().execute("SELECT texts FROM parsed WHERE hash = ?", (self.key,)).fetchone()
+            row = self._select()
+            if row is None:  # the state file was deleted and made again: the connection reads the old one
+                self.connection.reopen()
+                row = self._select()
             if row is None:  # only a build prunes the table, and never a body in use
-                raise RuntimeError(f"the build state no longer has the texts of parsed body {self.key}: "
-                                   "build again with --clean")
+                raise BuildError([ContentError(self.connection.path, None,
+                                               f"the build state has lost the texts of parsed body {self.key}",
+                                               "build again with --clean")])
             self._texts = pickle.loads(row[0])
         return self._texts
+
+    def _select(self) -> tuple[bytes] | None:
+        """(A row of another state file at this path is as good: texts are functions of their key.)"""
+        return self.connection.get().execute("SELECT texts FROM parsed WHERE hash = ?", (self.key,)).fetchone()
 
     def item(self, position: int) -> str:
         return self._read()[0][position]
@@ -343,6 +353,12 @@ class ProcessConnection:
                 self._connection.execute(f"PRAGMA synchronous={'OFF' if self.scratch else 'NORMAL'}")
             self._pid = os.getpid()
         return self._connection
+
+    def reopen(self) -> None:
+        """The next `get` connects anew (to the file now at the path)."""
+        if self._pid == os.getpid() and self._connection is not None:
+            self._connection.close()
+        self._pid, self._connection = 0, None
 
 
 @functools.cache

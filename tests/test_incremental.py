@@ -949,3 +949,33 @@ def test_serve_recalls_parsed_bodies_with_their_texts(built, monkeypatch):
     digests = len(fresh.digests)  # (a failing assertion would show the model's repr: minutes)
     assert recalled == digests and reads == []
     assert recalled_texts == fresh_texts and any(sentences for _, sentences in fresh_texts)
+
+
+def test_a_state_deleted_under_a_long_lived_process_is_read_anew(built, tmp_path):
+    """`serve` runs, and the state folder and the site are deleted by hand: the builds after it
+    read texts from the new state file, not from the deleted one still open."""
+    site, output = built
+    memo: dict = {}
+    build_site(site, output, parsed_memo=memo, workers=1)
+    edit_text(site, random.Random(1))
+    change_template(site, random.Random(1))
+    build_site(site, output, parsed_memo=memo, workers=1)  # texts read back through the state file
+    shutil.rmtree(state_file(site, output).parent)
+    shutil.rmtree(output)
+    for round_ in range(2, 5):  # a first build, then rebuilds reading texts back
+        edit_text(site, random.Random(round_))
+        change_template(site, random.Random(round_))
+        build_site(site, output, parsed_memo=memo, workers=1)
+        assert_same_as_clean(site, output, tmp_path / f"clean{round_}")
+
+
+def test_texts_lost_from_the_state_are_a_clear_build_error(built):
+    from bulletin.errors import BuildError
+    from bulletin.state import TextsInState, _texts_connection
+
+    site, output = built
+    path = state_file(site, output)
+    with pytest.raises(BuildError) as caught:
+        TextsInState(_texts_connection(path), "0" * 32).item(0)
+    report = caught.value.report()
+    assert str(path) in report and "--clean" in report
