@@ -233,7 +233,7 @@ class Item:
         return f"{self.digest.url}#{self.anchor}"
 
     def __repr__(self) -> str:  # (the generated one walks the whole model)
-        return f"Item({self.digest.url}#{self.anchor})"
+        return f"Item({self.url})"
 
 
 @dataclass(eq=False, slots=True, repr=False)
