@@ -24,7 +24,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import nodes
 from jinja2.visitor import NodeTransformer
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import urls
 from .config import SiteConfig
@@ -164,11 +164,41 @@ class _MessagesEnvironment(TrackingEnvironment):
         return super().compile(source, name, filename, raw, defer_init)
 
 
+try:  # markupsafe's own C function behind `escape`
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover - a markupsafe without its speedups, or another layout
+    _escape_inner = None
+_new_str = str.__new__
+
+
+def _quick_escape(value) -> Markup:
+    """`markupsafe.escape`, one Python call shorter for a plain string (most of what a page
+    prints): `Markup(text)` runs `Markup.__new__` in Python, about a third of every escape's
+    time; `str.__new__(Markup, text)` makes the same object."""
+    if value.__class__ is str:
+        return _new_str(Markup, _escape_inner(value))
+    return escape(value)
+
+
+class _QuickEscapeTemplate(jinja2.Template):
+    """A template whose `{{ … }}` escape with `_quick_escape` (the compiled code looks `escape`
+    up in its module's globals): 800,000 escapes at 1,000 digests, 7 % of rendering."""
+
+    @classmethod
+    def from_code(cls, environment, code, globals, uptodate=None):
+        template = super().from_code(environment, code, globals, uptodate)
+        if _escape_inner is not None:
+            template.root_render_func.__globals__["escape"] = _quick_escape
+        return template
+
+
 class _BuildEnvironment(_MessagesEnvironment):
     """Made for one build, whose template files do not change while it renders (`auto_reload`
     is off): a template, once loaded, is looked up in a plain dict. Jinja's own cache is an LRU
     behind a lock, and each `{% include %}` asks it again (five a page, 72,000 lookups at 1,000
     digests)."""
+
+    template_class = _QuickEscapeTemplate
 
     def __init__(self, messages: Messages, **options):
         super().__init__(messages, **options)

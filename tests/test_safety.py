@@ -24,6 +24,12 @@ from pathlib import Path
 
 import pytest
 from conftest import write_files as write
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
+
+from bulletin import render
+from bulletin.config import load_config
 
 from bulletin.build import build_site
 from bulletin.errors import BuildError, UsageError
@@ -226,6 +232,23 @@ def test_titles_and_texts_are_escaped_everywhere(hostile_site):
     assert SCRIPT not in everything
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in everything  # shown, as text
     assert everything.count("&#34; onmouseover=&#34;alert(2)") >= 5  # escaped in attributes and text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_the_quick_escape_is_markupsafes_escape(text):
+    for value in (text, Markup(text), text.encode("utf-8", "surrogatepass"), len(text)):
+        quick, stock = render._quick_escape(value), escape(value)
+        assert quick == stock and type(quick) is Markup
+
+
+def test_templates_escape_with_the_quick_escape(tmp_path):
+    (tmp_path / "content").mkdir()
+    env = render.Renderer(tmp_path, load_config(tmp_path)).env
+    template = env.from_string('{{ text }}|{{ safe }}|{{ number }}|{{ text|e }}')
+    assert template.root_render_func.__globals__["escape"] is render._quick_escape
+    assert template.render(text='<b a="1">&\'', safe=Markup("<i>"), number=3) == (
+        "&lt;b a=&#34;1&#34;&gt;&amp;&#39;|<i>|3|&lt;b a=&#34;1&#34;&gt;&amp;&#39;")
 
 
 def test_the_feed_and_sitemap_are_well_formed_xml(hostile_site):
