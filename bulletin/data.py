@@ -76,17 +76,23 @@ def _digest_signature(d: Digest, objects: dict[str, str]) -> str:
     return hashlib.blake2b(f"{objects['d:' + d.url]}\0{names}".encode(), digest_size=12).hexdigest()
 
 
-def data_files(site: Site, last: LastModelFiles | None = None) -> Iterator[tuple[str, bytes]]:
+def data_files(site: Site, last: LastModelFiles | None = None) -> Iterator[tuple[str, bytes | None]]:
     """The three files; with `last`, an element whose objects did not change is copied from
-    last build's file (a decision's hash covers everything its element shows)."""
+    last build's file (a decision's hash covers everything its element shows), and a file
+    that is last build's is given as None."""
     if last is None:
         yield "data/digests.json", _dumps_list(digests_json(site))
         yield "data/decisions.json", _dumps_list(decisions_json(site))
     else:
         objects = last.objects
-        yield "data/digests.json", last.list_file(
-            "data/digests.json", ((_digest_signature(d, objects), d) for d in site.digests),
-            lambda d: _dumps(digest_json(d)))
+
+        def signature(d: Digest) -> str:
+            return _digest_signature(d, objects)
+
+        path = "data/digests.json"
+        kept = last.whole_list_kept(path, site.digests, lambda d: "d:" + d.url, signature)
+        yield path, None if kept else last.list_file(path, ((signature(d), d) for d in site.digests),
+                                                     lambda d: _dumps(digest_json(d)))
         yield "data/decisions.json", last.list_file(
             "data/decisions.json", ((objects["x:" + x.key], x) for x in site.decisions),
             lambda x: _dumps(decision_json(x)))

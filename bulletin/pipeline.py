@@ -118,7 +118,10 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
 
         years = decision_years(site)
         types = decision_types(years)
-        objects = _object_hashes(list(_site_objects(site, years, types)), workers, carried)
+        same_structure = carried is not None and carried.same_structure  # only texts changed
+        objects = carried.all_hashes(site) if same_structure else None
+        if objects is None:
+            objects = _object_hashes(list(_site_objects(site, years, types)), workers, carried)
         changed_objects = {k for k, h in objects.items() if old_objects.get(k) != h}
         changed_objects |= old_objects.keys() - objects.keys()
     finally:
@@ -131,7 +134,8 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     model_files_present = all(p in old_outputs for p in recorded if from_model(p))
     remake_model_files = not (model_unchanged and model_files_present)
     saved_lists = db.meta(LastModelFiles.META)
-    last_model_files = LastModelFiles(objects, old_outputs, writer.output, LastModelFiles.saved_lists(saved_lists))
+    last_model_files = LastModelFiles(objects, old_outputs, writer.output, LastModelFiles.saved_lists(saved_lists),
+                                      changed=changed_objects if same_structure else None)
     early_documents = None
     if early and not remake_model_files:
         early.stop()
@@ -142,7 +146,8 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     clock.lap("index")
 
     plan = plan_pages(lambda: site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
-                      renderer.env, old_outputs, reading_changed, db.meta(PLAN_META))
+                      renderer.env, old_outputs, reading_changed, db.meta(PLAN_META),
+                      same_contexts=same_structure)
     jobs, produced = plan.jobs, plan.kept
     clock.lap("plan")
     settle()

@@ -13,6 +13,11 @@ element of a JSON list file. Their signatures are hashes of those objects' hashe
 
 A new version or a changed setting clears every fingerprint and the meta (state.py), so
 nothing made under other settings is reused.
+
+When an edit changed only texts (carried_hashes.CarriedHashes.same_structure), every piece
+sits where it sat and is made from the same objects: one whose objects kept their hashes
+has last build's signature, which is then not computed again (`carried`), and a list file
+whose elements show no text (`data/digests.json`) is last build's whole.
 """
 
 from __future__ import annotations
@@ -36,8 +41,36 @@ class LastModelFiles:
     output: Path | None = None  # the output folder, where last build's list files are
     lists: dict[str, list[str]] = field(default_factory=dict)  # last build's list files: signatures, lengths
     made_lists: dict[str, list[str]] = field(default_factory=dict)  # this build's, for the next one
+    changed: set[str] | None = None  # keys whose hashes changed, when only texts did (see the module's docstring)
 
     META = "list parts"
+
+    def carried(self, path: str, keys: Iterable[str]) -> str | None:
+        """Last build's signature of a piece made from these objects (in last build's places),
+        if only texts changed and none of them did; else None (compute it)."""
+        old = self.outputs.get(path)
+        if self.changed is None or old is None or not old[1].startswith("m:"):
+            return None
+        changed = self.changed
+        return None if any(key in changed for key in keys) else old[1]
+
+    def whole_list_kept(self, path: str, values: list, key: Callable[[object], str],
+                        signature: Callable[[object], str]) -> bool:
+        """Whether a list file whose elements show no text is last build's, byte for byte (only
+        texts changed). Its elements' signatures are recorded as this build's all the same:
+        last build's, but for the objects (`key`) whose hashes changed."""
+        recorded = self.lists.get(path)
+        if self.changed is None or path not in self.outputs or not recorded:
+            return False
+        signatures = recorded[0].split(",") if recorded[0] else []
+        if len(signatures) != len(values):
+            return False
+        changed = self.changed
+        for n, value in enumerate(values):
+            if key(value) in changed:
+                signatures[n] = signature(value)
+        self.made_lists[path] = [",".join(signatures), recorded[1]]
+        return True
 
     def signature(self, keys: Iterable[str], extra: str = "") -> str:
         """A hash of these objects' hashes (in this order) and anything else the file shows."""

@@ -268,8 +268,8 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
         chunk = items[start:start + CHUNK_ITEMS]
         path = f"{FOLDER}i/{start // CHUNK_ITEMS}.js"
         if last:  # an item is its digest's (whose hash covers the file it comes from) and its position
-            signature = last.signature(("d:" + item.digest.url for item in chunk),
-                                       ",".join(str(item.position) for item in chunk))
+            keys = ["d:" + item.digest.url for item in chunk]
+            signature = last.carried(path, keys) or last.signature(keys, ",".join(str(item.position) for item in chunk))
             if last.unchanged(path, signature):
                 yield path, None, signature
                 continue
@@ -289,7 +289,8 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
         key = f"x/{start // CHUNK_DECISIONS}"
         path = f"{FOLDER}{key}.js"
         if last:
-            signature = last.signature("x:" + x.key for x in chunk)
+            keys = ["x:" + x.key for x in chunk]
+            signature = last.carried(path, keys) or last.signature(keys)
             if last.unchanged(path, signature):
                 yield path, None, signature
                 continue

@@ -1,0 +1,114 @@
+"""A rebuild after edits of texts only (carried_hashes.CarriedHashes.same_structure).
+
+When every file read again differs from its last version in its texts alone, the index is
+last build's object for object: the build takes last build's object hashes but for the
+digests and decisions the edit reaches, reuses every page's fingerprint, and keeps the list
+files that show no text. Each case here ends equal to a clean build, output and build state.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from test_incremental import _count_data_elements, _sixteen_digests, _touch_later, assert_same_as_clean
+
+from bulletin import carried_hashes, pipeline, plan
+from bulletin.build import build_site
+
+OLDEST = Path("content/2019/w01.md")
+
+# edit → whether only texts changed
+EDITS = {
+    "a sentence that cites a document": (lambda t: t.replace("phương án sử dụng đất.", "phương án mới."), True),
+    "a new paragraph in an item": (lambda t: t.replace("\n## Giao đất", "Thêm một đoạn.\n\n## Giao đất"), True),
+    "the lead": (lambda t: t.replace("nhiều văn bản", "nhiều văn bản quan trọng"), True),
+    "the same bytes again": (lambda t: t, True),
+    "a heading": (lambda t: t.replace("## Giao đất", "## Giao thêm đất"), False),
+    "an item's topics": (lambda t: t.replace('{topics="Y tế"}', '{topics="Y tế, Giáo dục"}'), False),
+    "a cited number": (lambda t: re.sub(r"Kế hoạch số \d+", "Kế hoạch số 7", t), False),
+    "a cited document's date": (lambda t: re.sub(r"ngày \d\d/\d\d/2019", "ngày 02/01/2019", t), False),
+    "a second citation in a sentence": (lambda t: t.replace("phương án sử dụng đất.",
+                                                            "phương án sử dụng đất, số 9/TB-UBND."), False),
+    "the title": (lambda t: t.replace('title: "Bản tin', 'title: "Tin'), False),
+    "the summary": (lambda t: t.replace("topics: [", 'summary: "Tóm tắt"\ntopics: [', 1), False),
+}
+
+
+def _spy_on_structure(monkeypatch) -> list[bool]:
+    seen: list[bool] = []
+    real = carried_hashes.CarriedHashes.of.__func__
+
+    def of(cls, *args):
+        carried = real(cls, *args)
+        seen.append(carried is not None and carried.same_structure)
+        return carried
+
+    monkeypatch.setattr(carried_hashes.CarriedHashes, "of", classmethod(of))
+    return seen
+
+
+def _count(monkeypatch, module, name: str) -> list[int]:
+    calls: list[int] = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize("name", EDITS)
+def test_only_an_edit_of_texts_carries_the_structure_over(tmp_path, monkeypatch, name):
+    edit, texts_only = EDITS[name]
+    site = _sixteen_digests(tmp_path / "site")
+    output = tmp_path / "out"
+    build_site(site, output)
+    source = site / OLDEST
+    before = source.read_text(encoding="utf-8")
+    assert name == "the same bytes again" or edit(before) != before, "the edit found nothing to change"
+    source.write_text(edit(before), encoding="utf-8")
+    _touch_later(source)
+    seen = _spy_on_structure(monkeypatch)
+    hashed = _count(monkeypatch, pipeline, "_object_hashes")
+    identities = _count(monkeypatch, plan, "identity")
+    elements = _count_data_elements(monkeypatch)
+    build_site(site, output)
+    assert seen == [texts_only]
+    if texts_only:  # nothing hashed but what the edit reaches, no page's context, no digest element
+        assert not hashed and not identities and "digest_json" not in elements
+    else:
+        assert hashed and "digest_json" in elements
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_edits_of_texts_in_a_row_and_then_a_structural_one(tmp_path):
+    """Hashes, fingerprints and list signatures carried from build to build stay those of a
+    clean build, and a later edit that changes the structure finds them right."""
+    site = _sixteen_digests(tmp_path / "site")
+    output = tmp_path / "out"
+    build_site(site, output)
+    for n, path in enumerate([OLDEST, Path("content/2019/w05.md"), OLDEST]):
+        source = site / path
+        source.write_text(source.read_text(encoding="utf-8").replace("UBND tỉnh giao", f"Lần {n}: UBND tỉnh giao"),
+                          encoding="utf-8")
+        _touch_later(source)
+        build_site(site, output)
+        assert_same_as_clean(site, output, tmp_path / "clean")
+    source = site / OLDEST
+    source.write_text(source.read_text(encoding="utf-8").replace("## Giao đất", "## Giao thêm đất"), encoding="utf-8")
+    _touch_later(source)
+    build_site(site, output)
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_a_file_added_or_removed_is_never_the_same_structure(tmp_path, monkeypatch):
+    site = _sixteen_digests(tmp_path / "site")
+    output = tmp_path / "out"
+    build_site(site, output)
+    seen = _spy_on_structure(monkeypatch)
+    copy = site / "content" / "2019" / "w13.md"
+    copy.write_text((site / "content" / "2019" / "w12.md").read_text(encoding="utf-8").replace(
+        "week_start: 2019-03-", "week_start: 2019-03-").replace("tuần 12", "tuần 13"), encoding="utf-8")
+    (site / "content" / "2019" / "w12.md").unlink()  # the same digest under another name
+    build_site(site, output)
+    assert seen == [False]
+    assert_same_as_clean(site, output, tmp_path / "clean")
