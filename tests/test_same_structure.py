@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-from test_incremental import _count_data_elements, _sixteen_digests, _touch_later, assert_same_as_clean
+from test_incremental import (_count_data_elements, _count_document_chunks, _sixteen_digests, _touch_later,
+                              assert_same_as_clean)
 
 from bulletin import carried_hashes, pipeline, plan
 from bulletin.build import build_site
@@ -71,10 +72,12 @@ def test_only_an_edit_of_texts_carries_the_structure_over(tmp_path, monkeypatch,
     hashed = _count(monkeypatch, pipeline, "_object_hashes")
     identities = _count(monkeypatch, plan, "identity")
     elements = _count_data_elements(monkeypatch)
+    search_files = _count_document_chunks(monkeypatch)
     build_site(site, output)
     assert seen == [texts_only]
-    if texts_only:  # nothing hashed but what the edit reaches, no page's context, no digest element
+    if texts_only:  # nothing hashed but what the edit reaches, no page's context, no digest element, no filter
         assert not hashed and not identities and "digest_json" not in elements
+        assert not [key for key in search_files if key.startswith("f/")]
     else:
         assert hashed and "digest_json" in elements
     assert_same_as_clean(site, output, tmp_path / "clean")

@@ -42,7 +42,7 @@ U+2028 and U+2029 escaped), so no text from content can end a string or a script
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from importlib import resources
 from typing import Callable, Iterator, Protocol
@@ -298,32 +298,42 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
                  len(x.mentions), x.year] for x in chunk]
         yield path, script(key, {"r": rows}), signature if last else ""
 
-    # Filters.
+    yield from _filter_files(site, items, decisions, manifest, last)
+
+
+def _filter_files(site: Site, items: list[Item], decisions: list[Decision], manifest: dict,
+                  last: LastModelFiles | None) -> Iterator[ModelFile]:
+    """The filters (the ids of a topic's, a decision type's documents) and their sections of the
+    manifest. After an edit of texts alone (`last.changed`), ids are last build's, and so are
+    the files."""
+    type_counts = Counter(x.type for x in decisions)
+    types = sorted(type_counts, key=lambda t: (-type_counts[t], t))
+    manifest["topics"] = [[topic.name, topic.url, len(topic.items), topic.slug] for topic in site.topics]
+    manifest["types"] = [[type_, TYPE_NAMES.get(type_, type_), type_counts[type_]] for type_ in types]
+    item_years = _ranges([item.digest.iso_year for item in items])
+    decision_years = _ranges([x.year for x in decisions])
+    manifest["years"] = [[year, item_years.get(year, []), decision_years.get(year, [])]
+                         for year in sorted(set(item_years) | set(decision_years), reverse=True)]
+    paths = [f"{FOLDER}f/t{n}.js" for n in range(len(site.topics))] + [f"{FOLDER}f/k{n}.js" for n in range(len(types))]
+    if last is not None and last.changed is not None and all(path in last.outputs for path in paths):
+        yield from ((path, None, "") for path in paths)
+        return
     decision_ids = {id(x): n for n, x in enumerate(decisions)}
     topic_items: dict[int, list[int]] = defaultdict(list)
     topic_decisions: dict[int, set[int]] = defaultdict(set)
+    type_items: dict[str, set[int]] = defaultdict(set)
     for n, item in enumerate(items):
         for topic in item.topics:
             topic_items[id(topic)].append(n)
             topic_decisions[id(topic)].update(decision_ids[id(x)] for x in item.decisions)
-    manifest["topics"] = []
+        for x in item.decisions:
+            type_items[x.type].add(n)
     for n, topic in enumerate(site.topics):
-        manifest["topics"].append([topic.name, topic.url, len(topic.items), topic.slug])
         yield f"{FOLDER}f/t{n}.js", script(f"f/t{n}", {"i": encode_ids(topic_items[id(topic)]),
                                                          "x": encode_ids(sorted(topic_decisions[id(topic)]))}), ""
     type_decisions: dict[str, list[int]] = defaultdict(list)
     for n, x in enumerate(decisions):
         type_decisions[x.type].append(n)
-    type_items: dict[str, set[int]] = defaultdict(set)
-    for n, item in enumerate(items):
-        for x in item.decisions:
-            type_items[x.type].add(n)
-    manifest["types"] = []
-    for n, type_ in enumerate(sorted(type_decisions, key=lambda t: (-len(type_decisions[t]), t))):
-        manifest["types"].append([type_, TYPE_NAMES.get(type_, type_), len(type_decisions[type_])])
+    for n, type_ in enumerate(types):
         yield f"{FOLDER}f/k{n}.js", script(f"f/k{n}", {"i": encode_ids(sorted(type_items[type_])),
                                                          "x": encode_ids(type_decisions[type_])}), ""
-    item_years = _ranges([item.digest.iso_year for item in items])
-    decision_years = _ranges([x.year for x in decisions])
-    manifest["years"] = [[year, item_years.get(year, []), decision_years.get(year, [])]
-                         for year in sorted(set(item_years) | set(decision_years), reverse=True)]
