@@ -81,6 +81,39 @@ def test_rows_carried_in_order_are_the_rows_tokenising_gives(old_items, old_deci
         assert (dict(zip(got.names, got.counts.tolist())) == dict(zip(expected.names, expected.counts.tolist())))
 
 
+@settings(max_examples=150, deadline=None)
+@given(items_, decisions_, st.data())
+def test_an_edit_that_kept_every_id_pairs_the_documents_by_id(old_items, old_decisions, data):
+    """As many documents as before, few of them edited (here any share of them): those whose
+    texts changed are tokenised again, also when one now says what another said, and the
+    others keep their rows under their ids."""
+    from unittest.mock import patch
+
+    from bulletin.search import tokens
+
+    others = old_items or [item(["xã"], 1)]
+    items = [data.draw(st.sampled_from([it, copy(data.draw(st.sampled_from(others))),
+                                        item(data.draw(st.lists(st.sampled_from(WORDS), max_size=6)), 1)]))
+             for it in old_items]
+    *_, previous = index(old_items, old_decisions)
+    with patch.object(tokens, "EDITED_SHARE", 1.0):
+        carried_words, carried_pairs, _ = index(items, old_decisions, previous)
+    words, pairs, _ = index(items, old_decisions)
+    assert carried_words == words
+    assert carried_pairs == pairs
+
+
+def test_the_pairs_of_an_edit_are_by_id():
+    from bulletin.search import tokens
+
+    many = [bytes([n]) * 8 for n in range(40)]
+    edited = [many[1], *many[1:]]  # the first document now says what the second says
+    mapping, fresh = tokens._carry(many, edited)
+    assert fresh == [0] and mapping.tolist() == [-1, *range(1, 40)]
+    mapping, fresh = tokens._carry(many, many[1:] + many[:1])  # every id moved: paired by text
+    assert len(fresh) == 0 and mapping.tolist() == [39, *range(0, 39)]
+
+
 def test_keys_no_document_has_any_more_are_dropped():
     *_, previous = index([item(["đất", "đai", "xã"], 1)], [])
     (names, fields), _, _ = index([item(["đất", "giao"], 1)], [], previous)

@@ -173,9 +173,20 @@ def _split(blob: bytes) -> list[bytes]:
     return [blob[start:start + HASH_BYTES] for start in range(0, len(blob), HASH_BYTES)]
 
 
+EDITED_SHARE = 0.05  # of the documents, below which an edit that kept every id pairs them by id
+
+
 def _carry(old: list[bytes], new: list[bytes]) -> tuple[np.ndarray, list[int]]:
     """Old id → new id (-1: gone) for the documents whose texts are unchanged, and the new
-    ids left to tokenise. Equal texts pair up in id order."""
+    ids left to tokenise. Equal texts pair up in id order. After an edit that kept every
+    document's id (as many as before, and few texts changed), the pairs are by id: a document
+    whose text changed is tokenised again, even if another's had that text (the same rows)."""
+    if len(old) == len(new):
+        fresh = [doc for doc, (before, now) in enumerate(zip(old, new)) if before != now]
+        if len(fresh) <= EDITED_SHARE * len(new):
+            mapping = np.arange(len(old), dtype=np.int64)
+            mapping[fresh] = -1
+            return mapping, fresh
     waiting: dict[bytes, list[int]] = defaultdict(list)
     for doc in range(len(old) - 1, -1, -1):
         waiting[old[doc]].append(doc)
