@@ -30,7 +30,15 @@ from typing import Callable
 
 from .deps import KEYS, object_hash
 from .index import Identity, cited_identities, key_base
-from .model import CitedDocument, Decision, Digest, DigestSource, ParsedBody, ParsedItem, Site
+from .model import (
+    CitedDocument,
+    Decision,
+    Digest,
+    DigestSource,
+    ParsedBody,
+    ParsedItem,
+    Site,
+)
 from .sources import LoadedSources
 from .state import BuildState
 

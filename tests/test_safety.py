@@ -29,9 +29,8 @@ from hypothesis import strategies as st
 from markupsafe import Markup, escape
 
 from bulletin import render
-from bulletin.config import load_config
-
 from bulletin.build import build_site
+from bulletin.config import load_config
 from bulletin.errors import BuildError, UsageError
 from bulletin.serve import resolve_request, serve
 from bulletin.write import OutputWriter

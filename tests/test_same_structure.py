@@ -12,8 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
-from test_incremental import (_count_data_elements, _count_document_chunks, _sixteen_digests, _touch_later,
-                              assert_same_as_clean)
+from test_incremental import (
+    _count_data_elements,
+    _count_document_chunks,
+    _sixteen_digests,
+    _touch_later,
+    assert_same_as_clean,
+)
 
 from bulletin import carried_hashes, pipeline, plan
 from bulletin.build import build_site

@@ -111,7 +111,7 @@ def test_the_pairs_of_an_edit_are_by_id():
     mapping, fresh = tokens._carry(many, edited)
     assert fresh == [0] and mapping.tolist() == [-1, *range(1, 40)]
     mapping, fresh = tokens._carry(many, many[1:] + many[:1])  # every id moved: paired by text
-    assert len(fresh) == 0 and mapping.tolist() == [39, *range(0, 39)]
+    assert len(fresh) == 0 and mapping.tolist() == [39, *range(39)]
 
 
 def test_keys_no_document_has_any_more_are_dropped():
