@@ -214,8 +214,24 @@ def fm_decision():
                        f'date: 2020-12-15, title: "Tiêu đề {rng.randint(0, 9)}"}}')
 
 
+# Topics by rule, for the items whose own topics an edit dropped (`drop_topics`): a text edit
+# that brings in a keyword ("xã Hòa Thắng", `text_edit`) changes the item's topics.
+RULES = '\n[topics.rules]\n"Địa phương" = ["Hòa Thắng"]\n"Du lịch" = ["lễ hội", "du lịch"]\n'
+
+
 def config():
-    rewrite(site / "bulletin.toml", f'title = "Thử {rng.randint(0, 9)}"\nper_page = {rng.randint(1, 4)}\nitems_per_page = {rng.randint(1, 5)}\n')
+    rewrite(site / "bulletin.toml", f'title = "Thử {rng.randint(0, 9)}"\nper_page = {rng.randint(1, 4)}\n'
+                                    f'items_per_page = {rng.randint(1, 5)}\n{RULES}')
+
+
+def drop_topics():
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    ms = list(re.finditer(r' \{topics="[^"]*"\}', t))
+    if ms:
+        m = rng.choice(ms)
+        t = t[:m.start()] + t[m.end():]
+    rewrite(p, t)
 
 
 def template():
@@ -254,8 +270,9 @@ def break_and_fix():
     rewrite(p, t)
 
 EDITS = [text_edit, sentence_edit, heading_edit, title_edit, move_week, item_topic, digest_topics, citation_edit, delete, add,
-         rename, draft, slug, drop_item, lead_edit, summary, fm_decision, config, template, static, break_and_fix]
-WEIGHTS = [6, 4, 3, 3, 3, 4, 2, 5, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1]
+         rename, draft, slug, drop_item, lead_edit, summary, fm_decision, config, template, static, break_and_fix,
+         drop_topics]
+WEIGHTS = [6, 4, 3, 3, 3, 4, 2, 5, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 3]
 
 def tree(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
@@ -273,7 +290,7 @@ def run(seed: int, steps: int, size: int) -> None:
         folder = site / "content" / f.parent.name
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy(f, folder / f.name)
-    (site / "bulletin.toml").write_text('title = "Thử"\nper_page = 3\nitems_per_page = 4\n', encoding="utf-8")
+    (site / "bulletin.toml").write_text('title = "Thử"\nper_page = 3\nitems_per_page = 4\n' + RULES, encoding="utf-8")
     (site / "templates").mkdir()
     (site / "static").mkdir()
     build_site(site, out)
@@ -287,6 +304,7 @@ def run(seed: int, steps: int, size: int) -> None:
             build_site(site, out)
         except BuildError:
             # the edits made the content invalid (two digests on one URL): a clean build must fail too
+            shutil.rmtree(root / "clean", ignore_errors=True)  # (last step's clean build)
             try:
                 build_site(site, root / "clean", state=False)
             except BuildError:

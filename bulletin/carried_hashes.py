@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from typing import Callable
 
 from .deps import KEYS, object_hash
-from .index import Identity, cited_identities, key_base
+from .index import Identity, cited_identities, item_topics, key_base
 from .model import (
     CitedDocument,
     Decision,
@@ -41,6 +41,7 @@ from .model import (
 )
 from .sources import LoadedSources
 from .state import BuildState
+from .topic_rules import TopicRules
 
 
 @dataclass
@@ -51,7 +52,9 @@ class CarriedHashes:
     same_structure: bool = False  # only texts changed: the index is last build's (see the module's docstring)
 
     @classmethod
-    def of(cls, loaded: LoadedSources, db: BuildState, old: dict[str, str]) -> "CarriedHashes | None":
+    def of(cls, loaded: LoadedSources, db: BuildState, old: dict[str, str], rules: TopicRules | None = None
+           ) -> "CarriedHashes | None":
+        """`rules`: the site's topic rules, by which an item's text may give it topics."""
         if not old:
             return None
         before = db.parsed([source.body_key for source in loaded.previous])
@@ -65,7 +68,8 @@ class CarriedHashes:
         for source, body in now.values():
             identities |= cited_identities(source, body)
         same_structure = not loaded.removed and len(now) == len(loaded.previous) and all(
-            source.rel in now and structure(source, before[source.body_key]) == structure(*now[source.rel])
+            source.rel in now
+            and structure(source, before[source.body_key], rules) == structure(*now[source.rel], rules)
             for source in loaded.previous)
         return cls(old, loaded.reread, {key_base(*identity) for identity in identities}, same_structure)
 
@@ -107,11 +111,14 @@ def _fields_of(value) -> tuple:
     return tuple(getattr(value, name) for name in _STRUCTURAL[type(value)])
 
 
-def structure(source: DigestSource, body: ParsedBody) -> tuple:
-    """Everything a content file gives the index but its texts. (Fields are listed by what
-    they are not, so that a field added later counts, until it is said to be a text.)"""
+def structure(source: DigestSource, body: ParsedBody, rules: TopicRules | None = None) -> tuple:
+    """Everything a content file gives the index but its texts, and what the index reads in
+    them: the topics an item without its own takes from its text by `rules`. (Fields are
+    listed by what they are not, so that a field added later counts, until it is said to be a
+    text.)"""
     return (_fields_of(source), tuple(map(_fields_of, body.lead_citations)),
-            tuple((_fields_of(item), tuple(map(_fields_of, item.citations))) for item in body.items))
+            tuple((_fields_of(item), tuple(map(_fields_of, item.citations)), item_topics(body, position, rules))
+                  for position, item in enumerate(body.items)))
 
 
 def unchanged_objects(carried: CarriedHashes | None) -> Callable[[object], bool] | None:

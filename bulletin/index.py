@@ -88,6 +88,12 @@ def digest_order(source: DigestSource) -> tuple:
     return (source.week_start, source.week_end, source.url)
 
 
+def item_topics(body: ParsedBody, position: int, rules: TopicRules | None) -> tuple[str, ...]:
+    """An item's topics: its own, or those whose keywords its heading and text hold (`[topics.rules]`)."""
+    parsed = body.items[position]
+    return parsed.topics or (tuple(rules.match(f"{parsed.heading}\n{body.item_text(position)}")) if rules else ())
+
+
 def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConfig) -> Site:
     entries = sorted(entries, key=lambda e: digest_order(e[0]), reverse=True)
     rules = TopicRules(config.topic_rules) if config.topic_rules else None
@@ -98,8 +104,7 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
         for name in source.topics:
             topics.count(name)
         for i_index, parsed in enumerate(body.items):
-            names = parsed.topics or (tuple(rules.match(f"{parsed.heading}\n{body.item_text(i_index)}"))
-                                      if rules else ())
+            names = item_topics(body, i_index, rules)
             item_topic_names[d_index, i_index] = names
             for name in names:
                 topics.count(name)

@@ -36,6 +36,7 @@ from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
 from .sources import SourcesLoading
 from .state import BodyStore, BuildState, digest_of
+from .topic_rules import TopicRules
 from .workers import run_beside
 from .write import OutputsPresent, OutputWriter
 
@@ -105,7 +106,8 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         old_outputs = present.result()
         postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
         old_objects = db.object_hashes()
-        carried = CarriedHashes.of(loaded, db, old_objects)
+        rules = TopicRules(config.topic_rules) if config.topic_rules else None  # an item's text may give it topics
+        carried = CarriedHashes.of(loaded, db, old_objects, rules)
         postings_early = bool(loaded.changed or loaded.removed) and EarlyPostings.worth_it(
             site, old_outputs, workers, postings)
         documents_early = postings_early and EarlyDocuments.worth_it(loaded, db.parsed)

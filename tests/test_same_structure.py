@@ -27,8 +27,10 @@ OLDEST = Path("content/2019/w01.md")
 
 # edit → whether only texts changed
 EDITS = {
-    "a sentence that cites a document": (lambda t: t.replace("phương án sử dụng đất.", "phương án mới."), True),
-    "a new paragraph in an item": (lambda t: t.replace("\n## Giao đất", "Thêm một đoạn.\n\n## Giao đất"), True),
+    "a sentence that cites a document": (lambda t: t.replace("phương án sử dụng đất.", "phương án mới."),
+                                         True),
+    "a new paragraph in an item": (lambda t: t.replace("\n## Giao đất", "Thêm một đoạn.\n\n## Giao đất"),
+                                   True),
     "the lead": (lambda t: t.replace("nhiều văn bản", "nhiều văn bản quan trọng"), True),
     "the same bytes again": (lambda t: t, True),
     "a heading": (lambda t: t.replace("## Giao đất", "## Giao thêm đất"), False),
@@ -119,4 +121,27 @@ def test_a_file_added_or_removed_is_never_the_same_structure(tmp_path, monkeypat
     (site / "content" / "2019" / "w12.md").unlink()  # the same digest under another name
     build_site(site, output)
     assert seen == [False]
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("sentence, texts_only", [("Thêm một câu.", True),
+                                                   ("Tỉnh tổ chức lễ hội mùa xuân.", False)])
+def test_topics_found_by_rules_in_an_items_text_are_part_of_the_structure(tmp_path, monkeypatch, sentence,
+                                                                          texts_only):
+    """With `[topics.rules]`, an item without topics of its own takes them from its text: an
+    edit of that text which brings in a keyword changes which topics list the item."""
+    site = _sixteen_digests(tmp_path / "site")
+    with (site / "bulletin.toml").open("a", encoding="utf-8") as config:
+        config.write('\n[topics.rules]\n"Du lịch" = ["lễ hội"]\n')
+    source = site / OLDEST
+    source.write_text(source.read_text(encoding="utf-8").replace(' {topics="Y tế"}', ""), encoding="utf-8")
+    output = tmp_path / "out"
+    build_site(site, output)
+    source.write_text(source.read_text(encoding="utf-8").replace("Kế hoạch số", f"{sentence} Kế hoạch số"),
+                      encoding="utf-8")
+    _touch_later(source)
+    seen = _spy_on_structure(monkeypatch)
+    result = build_site(site, output)
+    assert seen == [texts_only]
+    assert ("topics/du-lich/index.html" in result.changed) is not texts_only
     assert_same_as_clean(site, output, tmp_path / "clean")
