@@ -100,14 +100,15 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         clock.lap("load and parse")
         settle()
         _store_parsed(db, loaded)
+        # Read before the index is made, so the postings helper that needs them forks the moment it is.
+        old_objects = db.object_hashes()
+        rules = TopicRules(config.topic_rules) if config.topic_rules else None  # an item's text may give it topics
+        carried = CarriedHashes.of(loaded, db, old_objects, rules)
         site = build_index(list(zip(loaded.digests, loaded.bodies)), config)
         bodies = _keep_bodies_out_of_memory(db, loaded)
         settle()
         old_outputs = present.result()
         postings = LastPostings(db, writer.output, old_outputs, env_fingerprint)
-        old_objects = db.object_hashes()
-        rules = TopicRules(config.topic_rules) if config.topic_rules else None  # an item's text may give it topics
-        carried = CarriedHashes.of(loaded, db, old_objects, rules)
         postings_early = bool(loaded.changed or loaded.removed) and EarlyPostings.worth_it(
             site, old_outputs, workers, postings)
         documents_early = postings_early and EarlyDocuments.worth_it(loaded, db.parsed)
