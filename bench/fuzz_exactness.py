@@ -62,26 +62,26 @@ def text_edit():
     rewrite(p, t)
 
 
+def edit_a_match(pattern: str, change, flags: int = 0) -> None:
+    """One match of `pattern` in a digest, changed (`change(text, match)` gives the new text)."""
+    p = pick()
+    t = p.read_text(encoding="utf-8")
+    ms = list(re.finditer(pattern, t, flags))
+    if ms:
+        t = change(t, rng.choice(ms))
+    rewrite(p, t)
+
+
 def sentence_edit():
     """A word put in a sentence that cites a document: what the decision's page quotes changes,
     the citation does not (only texts change: the build carries the archive's structure over)."""
-    p = pick()
-    t = p.read_text(encoding="utf-8")
-    ms = list(re.finditer(r"(?:Quyết định|Kế hoạch|Công văn|Nghị định|Thông báo|Báo cáo|Tờ trình) số ", t))
-    if ms:
-        m = rng.choice(ms)
-        t = t[:m.start()] + f"kèm theo {rng.randint(0, 999)} " + t[m.start():]
-    rewrite(p, t)
+    edit_a_match(r"(?:Quyết định|Kế hoạch|Công văn|Nghị định|Thông báo|Báo cáo|Tờ trình) số ",
+                 lambda t, m: t[:m.start()] + f"kèm theo {rng.randint(0, 999)} " + t[m.start():])
 
 
 def heading_edit():
-    p = pick()
-    t = p.read_text(encoding="utf-8")
-    hs = [m for m in re.finditer(r"^## (.*?)( \{|$)", t, re.M)]
-    if hs:
-        m = rng.choice(hs)
-        t = t[:m.start(1)] + f"Sửa {rng.randint(0,9)} " + t[m.start(1):]
-    rewrite(p, t)
+    edit_a_match(r"^## (.*?)( \{|$)", lambda t, m: t[:m.start(1)] + f"Sửa {rng.randint(0,9)} " + t[m.start(1):],
+                 re.M)
 
 
 def title_edit():
@@ -225,13 +225,7 @@ def config():
 
 
 def drop_topics():
-    p = pick()
-    t = p.read_text(encoding="utf-8")
-    ms = list(re.finditer(r' \{topics="[^"]*"\}', t))
-    if ms:
-        m = rng.choice(ms)
-        t = t[:m.start()] + t[m.end():]
-    rewrite(p, t)
+    edit_a_match(r' \{topics="[^"]*"\}', lambda t, m: t[:m.start()] + t[m.end():])
 
 
 def template():

@@ -26,6 +26,7 @@ of the digests and decisions the edit reaches are made again (a text edit at 10,
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from itertools import chain
 from typing import Callable
 
 from .deps import KEYS, object_hash
@@ -91,12 +92,9 @@ class CarriedHashes:
         if not self.same_structure:
             return None
         hashes = dict(self.old)
-        for digest in site.digests:
-            if self.own_hash(digest) is None:
-                hashes[KEYS[Digest](digest)] = object_hash(digest)
-        for decision in site.decisions:
-            if decision.key_base in self.bases:
-                hashes[KEYS[Decision](decision)] = object_hash(decision)
+        for value in chain(site.digests, site.decisions):
+            if self.own_hash(value) is None:
+                hashes[KEYS[type(value)](value)] = object_hash(value)
         return hashes if len(hashes) == len(self.old) else None
 
 

@@ -122,7 +122,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         years = decision_years(site)
         types = decision_types(years)
         same_structure = carried is not None and carried.same_structure  # only texts changed
-        objects = carried.all_hashes(site) if same_structure else None
+        objects = carried.all_hashes(site) if carried else None
         if objects is None:
             objects = _object_hashes(list(_site_objects(site, years, types)), workers, carried)
         changed_objects = {k for k, h in objects.items() if old_objects.get(k) != h}
