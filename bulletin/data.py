@@ -93,7 +93,16 @@ def data_files(site: Site, last: LastModelFiles | None = None) -> Iterator[tuple
         kept = last.whole_list_kept(path, site.digests, lambda d: "d:" + d.url, signature)
         yield path, None if kept else last.list_file(path, ((signature(d), d) for d in site.digests),
                                                      lambda d: _dumps(digest_json(d)))
-        yield "data/decisions.json", last.list_file(
-            "data/decisions.json", ((objects["x:" + x.key], x) for x in site.decisions),
-            lambda x: _dumps(decision_json(x)))
+        path = "data/decisions.json"
+
+        def decision_key(x: Decision) -> str:
+            return "x:" + x.key
+
+        def encode(x: Decision) -> bytes:
+            return _dumps(decision_json(x))
+
+        in_place = last.list_file_in_place(path, site.decisions, decision_key, lambda x: objects[decision_key(x)],
+                                           encode)
+        yield path, in_place if in_place is not None else last.list_file(
+            path, ((objects[decision_key(x)], x) for x in site.decisions), encode)
     yield "data/topics.json", _dumps(topics_json(site))

@@ -72,6 +72,36 @@ class LastModelFiles:
         self.made_lists[path] = [",".join(signatures), recorded[1]]
         return True
 
+    def list_file_in_place(self, path: str, values: list, key: Callable[[object], str],
+                           signature: Callable[[object], str], encode: Callable[[object], bytes]) -> bytes | None:
+        """When only texts changed, a list file is last build's with the elements of the objects
+        whose hashes changed made again in their places (None: it cannot be, use `list_file`).
+        At 10,000 digests a text edit changes about 13 of `data/decisions.json`'s 120,000
+        elements: matching every element's signature, as `list_file` does, cost 0.25 s."""
+        recorded = self.lists.get(path)
+        if self.changed is None or not recorded or not recorded[0]:
+            return None
+        old = _OldList.of(self, path)
+        if old is None or len(old.signatures) != len(values):
+            return None
+        changed = self.changed
+        signatures, lengths = list(old.signatures), list(old.lengths)
+        parts: list[bytes | memoryview] = []
+        kept_from = 0  # last build's elements from here on are still to be copied
+        for n, value in enumerate(values):
+            if key(value) not in changed:
+                continue
+            if kept_from < n:
+                parts.append(old.span(kept_from, n))
+            data = encode(value)
+            parts.append(data)
+            signatures[n], lengths[n] = signature(value), str(len(data))
+            kept_from = n + 1
+        if kept_from < len(values):
+            parts.append(old.span(kept_from, len(values)))
+        self.made_lists[path] = [",".join(signatures), ",".join(lengths)]
+        return _bracketed(parts)
+
     def signature(self, keys: Iterable[str], extra: str = "") -> str:
         """A hash of these objects' hashes (in this order) and anything else the file shows."""
         objects = self.objects
@@ -112,7 +142,7 @@ class LastModelFiles:
         if run_start >= 0:
             parts.append(old.span(run_start, run_end))
         self.made_lists[path] = [",".join(signatures), ",".join(lengths)]
-        return b"[" + b",".join(parts) + b"]"
+        return _bracketed(parts)
 
     @classmethod
     def saved_lists(cls, meta: str | None) -> dict[str, list[str]]:
@@ -120,6 +150,18 @@ class LastModelFiles:
             return json.loads(meta) if meta else {}
         except ValueError:
             return {}
+
+
+def _bracketed(parts: list[bytes | memoryview]) -> bytes:
+    """`[` + the parts joined by `,` + `]`, copied once (66 MB at 10,000 digests: joined, then
+    bracketed, it was copied twice, 0.07 s more)."""
+    pieces: list[bytes | memoryview] = [b"["]
+    for part in parts:
+        pieces += (part, b",")
+    if parts:
+        pieces.pop()
+    pieces.append(b"]")
+    return b"".join(pieces)
 
 
 class _OldList:
