@@ -104,6 +104,7 @@ TEMPLATES = ["home.html", "digest.html", "archive.html", "archive_year.html", "a
              "topics.html", "topic.html", "decisions.html", "decisions_year.html", "decisions_type.html",
              "decision.html", "404.html", "search.html"]
 CHROME = ["partials/site_header.html", "partials/site_footer.html"]  # used by every page via chrome()
+TOPIC_TEMPLATES = frozenset({"topics.html", "topic.html"})  # those whose contexts hold topics (see the table above)
 
 
 def paginate(entries: list, per_page: int, first_url: str) -> Iterator[tuple[list, Pagination]]:

@@ -27,7 +27,7 @@ from .inputs import static_files
 from .memory import settle
 from .model import Site
 from .model_files import EarlyDocuments, EarlyPostings, from_model, make_model_files
-from .pages import TEMPLATES, decision_types, decision_years, site_pages
+from .pages import TEMPLATES, TOPIC_TEMPLATES, decision_types, decision_years, site_pages
 from .plan import META as PLAN_META, plan_pages
 from .render import Renderer
 from .render_pages import PageRenderer, RenderedRows, render_pages
@@ -122,6 +122,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         years = decision_years(site)
         types = decision_types(years)
         same_structure = carried is not None and carried.same_structure  # only texts changed
+        same_documents = carried is not None and carried.same_documents  # only texts and topics
         objects = carried.all_hashes(site) if carried else None
         if objects is None:
             objects = _object_hashes(list(_site_objects(site, years, types)), workers, carried)
@@ -138,7 +139,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     remake_model_files = not (model_unchanged and model_files_present)
     saved_lists = db.meta(LastModelFiles.META)
     last_model_files = LastModelFiles(objects, old_outputs, writer.output, LastModelFiles.saved_lists(saved_lists),
-                                      changed=changed_objects if same_structure else None)
+                                      changed=changed_objects if same_documents else None, texts_only=same_structure)
     early_documents = None
     if early and not remake_model_files:
         early.stop()
@@ -150,7 +151,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
 
     plan = plan_pages(lambda: site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
                       renderer.env, old_outputs, reading_changed, db.meta(PLAN_META),
-                      same_contexts=same_structure)
+                      same_contexts=same_documents, other_contexts=frozenset() if same_structure else TOPIC_TEMPLATES)
     jobs, produced = plan.jobs, plan.kept
     clock.lap("plan")
     settle()

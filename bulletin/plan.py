@@ -7,7 +7,8 @@ the same URL; when its template files are also those of the last build (`templat
 the build state), last build's fingerprint is this build's, and is not computed again:
 at 10,000 digests that is 130,000 hashes less per rebuild. When an edit changed only
 texts (carried_hashes.CarriedHashes.same_structure), every page's context is made of the
-same objects in the same lists as last build's, and the same holds for every page.
+same objects in the same lists as last build's, and the same holds for every page; when it
+changed only texts and topics (`same_documents`), for every page but the topics'.
 """
 
 from __future__ import annotations
@@ -94,15 +95,17 @@ class Plan:
 
 def plan_pages(pages: Callable[[], Iterator[Page]], env: jinja2.Environment,
                old_outputs: dict[str, tuple[str, str]], reading_changed: set[str], last_templates: str | None,
-               same_contexts: bool = False) -> Plan:
+               same_contexts: bool = False, other_contexts: frozenset[str] = frozenset()) -> Plan:
     """`pages()` walks the site's pages, the same each time it is called (pages.site_pages);
-    `same_contexts`: every page's context has last build's identity."""
+    `same_contexts`: every page's context has last build's identity, but those of the
+    templates in `other_contexts`."""
     plan = Plan(Jobs(pages))
     last = _saved(last_templates)
     cache: dict[str, str] = {}
     chrome = [templates_fingerprint(env, name, cache) for name in CHROME]
     prefixes: dict[str, str] = {}  # per template: its files and the chrome's
     same_files: dict[str, bool] = {}
+    same_context: dict[str, bool] = {}
     for place, page in enumerate(pages()):
         plan.pages += 1
         template = page.template
@@ -111,8 +114,9 @@ def plan_pages(pages: Callable[[], Iterator[Page]], env: jinja2.Environment,
             prefix = prefixes[template] = repr((chrome, template, templates_fingerprint(env, template, cache)))
             plan.templates[template] = digest_of(prefix.encode())
             same_files[template] = last.get(template) == plan.templates[template]
+            same_context[template] = same_contexts and template not in other_contexts
         old = old_outputs.get(page.url)
-        if (page.keyed or same_contexts) and old is not None and len(old[1]) == 32 and same_files[template]:
+        if (page.keyed or same_context[template]) and old is not None and len(old[1]) == 32 and same_files[template]:
             fingerprint = old[1]
         else:
             fingerprint = digest_of(f"{prefix}{identity(page.context)!r}".encode())

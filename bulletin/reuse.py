@@ -14,10 +14,12 @@ element of a JSON list file. Their signatures are hashes of those objects' hashe
 A new version or a changed setting clears every fingerprint and the meta (state.py), so
 nothing made under other settings is reused.
 
-When an edit changed only texts (carried_hashes.CarriedHashes.same_structure), every piece
-sits where it sat and is made from the same objects: one whose objects kept their hashes
-has last build's signature, which is then not computed again (`carried`), and a list file
-whose elements show no text (`data/digests.json`) is last build's whole.
+When an edit changed only texts and topics (carried_hashes.CarriedHashes.same_documents),
+every piece sits where it sat and is made from the same objects: one whose objects kept their
+hashes has last build's signature, which is then not computed again (`carried`), and a list
+file is last build's but for the elements of the objects that changed (`list_file_in_place`).
+When it changed only texts (`same_structure`), a list file whose elements show no text
+(`data/digests.json`) is last build's whole.
 """
 
 from __future__ import annotations
@@ -41,13 +43,14 @@ class LastModelFiles:
     output: Path | None = None  # the output folder, where last build's list files are
     lists: dict[str, list[str]] = field(default_factory=dict)  # last build's list files: signatures, lengths
     made_lists: dict[str, list[str]] = field(default_factory=dict)  # this build's, for the next one
-    changed: set[str] | None = None  # keys whose hashes changed, when only texts did (see the module's docstring)
+    changed: set[str] | None = None  # keys whose hashes changed, when only texts and topics did (the module's docstring)
+    texts_only: bool = False  # and only texts did
 
     META = "list parts"
 
     def carried(self, path: str, keys: Iterable[str]) -> str | None:
         """Last build's signature of a piece made from these objects (in last build's places),
-        if only texts changed and none of them did; else None (compute it)."""
+        if only texts and topics changed and none of them did; else None (compute it)."""
         old = self.outputs.get(path)
         if self.changed is None or old is None or not old[1].startswith("m:"):
             return None
@@ -60,7 +63,7 @@ class LastModelFiles:
         texts changed). Its elements' signatures are recorded as this build's all the same:
         last build's, but for the objects (`key`) whose hashes changed."""
         recorded = self.lists.get(path)
-        if self.changed is None or path not in self.outputs or not recorded:
+        if not self.texts_only or self.changed is None or path not in self.outputs or not recorded:
             return False
         signatures = recorded[0].split(",") if recorded[0] else []
         if len(signatures) != len(values):
@@ -74,8 +77,9 @@ class LastModelFiles:
 
     def list_file_in_place(self, path: str, values: list, key: Callable[[object], str],
                            signature: Callable[[object], str], encode: Callable[[object], bytes]) -> bytes | None:
-        """When only texts changed, a list file is last build's with the elements of the objects
-        whose hashes changed made again in their places (None: it cannot be, use `list_file`).
+        """When only texts and topics changed, a list file is last build's with the elements of
+        the objects whose hashes changed made again in their places (None: it cannot be, use
+        `list_file`).
         At 10,000 digests a text edit changes about 13 of `data/decisions.json`'s 120,000
         elements: matching every element's signature, as `list_file` does, cost 0.25 s."""
         recorded = self.lists.get(path)

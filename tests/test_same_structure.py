@@ -1,15 +1,18 @@
-"""A rebuild after edits of texts only (carried_hashes.CarriedHashes.same_structure).
+"""A rebuild after edits of texts only (carried_hashes.CarriedHashes.same_structure), or of
+texts and topics only (`same_documents`).
 
 When every file read again differs from its last version in its texts alone, the index is
 last build's object for object: the build takes last build's object hashes but for the
 digests and decisions the edit reaches, reuses every page's fingerprint, and keeps the list
-files that show no text. Each case here ends equal to a clean build, output and build state.
+files that show no text. When topics changed too, only the topics' objects and pages are
+made anew besides. Each case here ends equal to a clean build, output and build state.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from test_incremental import (
@@ -20,37 +23,42 @@ from test_incremental import (
     assert_same_as_clean,
 )
 
-from bulletin import carried_hashes, pipeline, plan
-from bulletin.build import build_site
+from bulletin import carried_hashes, deps, pipeline, plan
+from bulletin.build import build_site, load_site
+from bulletin.pages import TOPIC_TEMPLATES, decision_types, decision_years, site_pages
 
 OLDEST = Path("content/2019/w01.md")
 
-# edit → whether only texts changed
+TEXTS, TOPICS, OTHER = "texts", "topics", "other"  # what an edit changed: texts only, texts and topics only, more
+
 EDITS = {
-    "a sentence that cites a document": (lambda t: t.replace("phương án sử dụng đất.", "phương án mới."),
-                                         True),
-    "a new paragraph in an item": (lambda t: t.replace("\n## Giao đất", "Thêm một đoạn.\n\n## Giao đất"),
-                                   True),
-    "the lead": (lambda t: t.replace("nhiều văn bản", "nhiều văn bản quan trọng"), True),
-    "the same bytes again": (lambda t: t, True),
-    "a heading": (lambda t: t.replace("## Giao đất", "## Giao thêm đất"), False),
-    "an item's topics": (lambda t: t.replace('{topics="Y tế"}', '{topics="Y tế, Giáo dục"}'), False),
-    "a cited number": (lambda t: re.sub(r"Kế hoạch số \d+", "Kế hoạch số 7", t), False),
-    "a cited document's date": (lambda t: re.sub(r"ngày \d\d/\d\d/2019", "ngày 02/01/2019", t), False),
+    "a sentence that cites a document": (lambda t: t.replace("phương án sử dụng đất.", "phương án mới."), TEXTS),
+    "a new paragraph in an item": (lambda t: t.replace("\n## Giao đất", "Thêm một đoạn.\n\n## Giao đất"), TEXTS),
+    "the lead": (lambda t: t.replace("nhiều văn bản", "nhiều văn bản quan trọng"), TEXTS),
+    "the same bytes again": (lambda t: t, TEXTS),
+    "an item's topics": (lambda t: t.replace('{topics="Y tế"}', '{topics="Y tế, Giáo dục"}'), TOPICS),
+    "an item's new topic": (lambda t: t.replace('{topics="Y tế"}', '{topics="Y tế, Chủ đề mới"}'), TOPICS),
+    "an item's only topic dropped": (lambda t: t.replace(' {topics="Y tế"}', ""), TOPICS),
+    "the digest's topics": (lambda t: t.replace("topics: [", "topics: [Chủ đề riêng, ", 1), TOPICS),
+    "a heading": (lambda t: t.replace("## Giao đất", "## Giao thêm đất"), OTHER),
+    "a cited number": (lambda t: re.sub(r"Kế hoạch số \d+", "Kế hoạch số 7", t), OTHER),
+    "a cited document's date": (lambda t: re.sub(r"ngày \d\d/\d\d/2019", "ngày 02/01/2019", t), OTHER),
     "a second citation in a sentence": (lambda t: t.replace("phương án sử dụng đất.",
-                                                            "phương án sử dụng đất, số 9/TB-UBND."), False),
-    "the title": (lambda t: t.replace('title: "Bản tin', 'title: "Tin'), False),
-    "the summary": (lambda t: t.replace("topics: [", 'summary: "Tóm tắt"\ntopics: [', 1), False),
+                                                            "phương án sử dụng đất, số 9/TB-UBND."), OTHER),
+    "the title": (lambda t: t.replace('title: "Bản tin', 'title: "Tin'), OTHER),
+    "the summary": (lambda t: t.replace("topics: [", 'summary: "Tóm tắt"\ntopics: [', 1), OTHER),
 }
 
 
-def _spy_on_structure(monkeypatch) -> list[bool]:
-    seen: list[bool] = []
+def _spy_on_structure(monkeypatch) -> list[str]:
+    """What each build found the edit changed (TEXTS, TOPICS, OTHER)."""
+    seen: list[str] = []
     real = carried_hashes.CarriedHashes.of.__func__
 
     def of(cls, *args):
         carried = real(cls, *args)
-        seen.append(carried is not None and carried.same_structure)
+        same_documents = carried is not None and carried.same_documents
+        seen.append(TEXTS if same_documents and carried.same_structure else TOPICS if same_documents else OTHER)
         return carried
 
     monkeypatch.setattr(carried_hashes.CarriedHashes, "of", classmethod(of))
@@ -66,7 +74,7 @@ def _count(monkeypatch, module, name: str) -> list[int]:
 
 @pytest.mark.parametrize("name", EDITS)
 def test_only_an_edit_of_texts_carries_the_structure_over(tmp_path, monkeypatch, name):
-    edit, texts_only = EDITS[name]
+    edit, changed = EDITS[name]
     site = _sixteen_digests(tmp_path / "site")
     output = tmp_path / "out"
     build_site(site, output)
@@ -77,17 +85,28 @@ def test_only_an_edit_of_texts_carries_the_structure_over(tmp_path, monkeypatch,
     _touch_later(source)
     seen = _spy_on_structure(monkeypatch)
     hashed = _count(monkeypatch, pipeline, "_object_hashes")
-    identities = _count(monkeypatch, plan, "identity")
+    identities = _contexts_identified(monkeypatch)
     elements = _count_data_elements(monkeypatch)
     search_files = _count_document_chunks(monkeypatch)
     build_site(site, output)
-    assert seen == [texts_only]
-    if texts_only:  # nothing hashed but what the edit reaches, no page's context, no digest element, no filter
-        assert not hashed and not identities and "digest_json" not in elements
-        assert not [key for key in search_files if key.startswith("f/")]
+    assert seen == [changed]
+    filters = [key for key in search_files if key.startswith("f/")]
+    if changed == TEXTS:  # nothing hashed but what the edit reaches, no page's context, no digest element, no filter
+        assert not hashed and not identities and "digest_json" not in elements and not filters
+    elif changed == TOPICS:  # the topics besides: their hashes, their pages' contexts, the elements that name them
+        assert not hashed and identities and all("topic" in names or "topics" in names for names in identities)
+        assert "digest_json" in elements and filters
     else:
         assert hashed and "digest_json" in elements
     assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def _contexts_identified(monkeypatch) -> list[frozenset[str]]:
+    """The names in each page context whose identity the plan computes."""
+    seen: list[frozenset[str]] = []
+    real = plan.identity
+    monkeypatch.setattr(plan, "identity", lambda context: seen.append(frozenset(context)) or real(context))
+    return seen
 
 
 def test_edits_of_texts_in_a_row_and_then_a_structural_one(tmp_path):
@@ -120,7 +139,7 @@ def test_a_file_added_or_removed_is_never_the_same_structure(tmp_path, monkeypat
         "week_start: 2019-03-", "week_start: 2019-03-").replace("tuần 12", "tuần 13"), encoding="utf-8")
     (site / "content" / "2019" / "w12.md").unlink()  # the same digest under another name
     build_site(site, output)
-    assert seen == [False]
+    assert seen == [OTHER]
     assert_same_as_clean(site, output, tmp_path / "clean")
 
 
@@ -142,6 +161,25 @@ def test_topics_found_by_rules_in_an_items_text_are_part_of_the_structure(tmp_pa
     _touch_later(source)
     seen = _spy_on_structure(monkeypatch)
     result = build_site(site, output)
-    assert seen == [texts_only]
+    assert seen == [TEXTS if texts_only else TOPICS]  # a keyword found: the item's topics changed
     assert ("topics/du-lich/index.html" in result.changed) is not texts_only
     assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def _keys_in(identity) -> Iterator[str]:
+    if isinstance(identity, str):
+        yield identity
+    elif isinstance(identity, tuple):
+        for part in identity:
+            yield from _keys_in(part)
+
+
+def test_the_pages_whose_contexts_hold_topics_are_those_planned_again_after_a_topic_edit(tmp_path):
+    """After an edit of texts and topics, only the pages of `TOPIC_TEMPLATES` may have other
+    contexts: no other page's context may hold a topic."""
+    site_dir = _sixteen_digests(tmp_path / "site")
+    config, site, _ = load_site(site_dir)
+    years = decision_years(site)
+    holding = {page.template for page in site_pages(site, 2, 2, years, decision_types(years), lambda d: "")
+               if any(key.startswith("t:") for key in _keys_in(deps.identity(page.context)))}
+    assert holding == TOPIC_TEMPLATES

@@ -304,7 +304,7 @@ def _document_files(site: Site, items: list[Item], decisions: list[Decision], me
 def _filter_files(site: Site, items: list[Item], decisions: list[Decision], manifest: dict,
                   last: LastModelFiles | None) -> Iterator[ModelFile]:
     """The filters (the ids of a topic's, a decision type's documents) and their sections of the
-    manifest. After an edit of texts alone (`last.changed`), ids are last build's, and so are
+    manifest. After an edit of texts alone (`last.texts_only`), ids are last build's, and so are
     the files."""
     type_counts = Counter(x.type for x in decisions)
     types = sorted(type_counts, key=lambda t: (-type_counts[t], t))
@@ -315,7 +315,7 @@ def _filter_files(site: Site, items: list[Item], decisions: list[Decision], mani
     manifest["years"] = [[year, item_years.get(year, []), decision_years.get(year, [])]
                          for year in sorted(set(item_years) | set(decision_years), reverse=True)]
     paths = [f"{FOLDER}f/t{n}.js" for n in range(len(site.topics))] + [f"{FOLDER}f/k{n}.js" for n in range(len(types))]
-    if last is not None and last.changed is not None and all(path in last.outputs for path in paths):
+    if last is not None and last.texts_only and all(path in last.outputs for path in paths):
         yield from ((path, None, "") for path in paths)
         return
     decision_ids = {id(x): n for n, x in enumerate(decisions)}
