@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from test_incremental import (
@@ -178,7 +178,7 @@ def test_the_pages_whose_contexts_hold_topics_are_those_planned_again_after_a_to
     """After an edit of texts and topics, only the pages of `TOPIC_TEMPLATES` may have other
     contexts: no other page's context may hold a topic."""
     site_dir = _sixteen_digests(tmp_path / "site")
-    config, site, _ = load_site(site_dir)
+    _, site, _ = load_site(site_dir)
     years = decision_years(site)
     holding = {page.template for page in site_pages(site, 2, 2, years, decision_types(years), lambda d: "")
                if any(key.startswith("t:") for key in _keys_in(deps.identity(page.context)))}
