@@ -11,8 +11,8 @@ made anew besides. Each case here ends equal to a clean build, output and build 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from test_incremental import (
