@@ -228,6 +228,12 @@ def drop_topics():
     edit_a_match(r' \{topics="[^"]*"\}', lambda t, m: t[:m.start()] + t[m.end():])
 
 
+def topic_spelling():
+    """An item's topics spelled otherwise: the archive shows a topic under its most common spelling."""
+    edit_a_match(r'\{topics="([^"]*)"\}', lambda t, m: t[:m.start(1)] + rng.choice([str.lower, str.upper])(m.group(1))
+                 + t[m.end(1):])
+
+
 def template():
     name = rng.choice(["digest.html", "topic.html", "decision.html", "home.html"])
     p = site / "templates" / name
@@ -265,8 +271,8 @@ def break_and_fix():
 
 EDITS = [text_edit, sentence_edit, heading_edit, title_edit, move_week, item_topic, digest_topics, citation_edit, delete, add,
          rename, draft, slug, drop_item, lead_edit, summary, fm_decision, config, template, static, break_and_fix,
-         drop_topics]
-WEIGHTS = [6, 4, 3, 3, 3, 4, 2, 5, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 3]
+         drop_topics, topic_spelling]
+WEIGHTS = [6, 4, 3, 3, 3, 4, 2, 5, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 3, 3]
 
 def tree(folder):
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}

@@ -40,6 +40,7 @@ EDITS = {
     "an item's new topic": (lambda t: t.replace('{topics="Y tế"}', '{topics="Y tế, Chủ đề mới"}'), TOPICS),
     "an item's only topic dropped": (lambda t: t.replace(' {topics="Y tế"}', ""), TOPICS),
     "the digest's topics": (lambda t: t.replace("topics: [", "topics: [Chủ đề riêng, ", 1), TOPICS),
+    "a topic spelled otherwise": (lambda t: t.replace('{topics="Y tế"}', '{topics="Y TẾ"}'), TOPICS),
     "a heading": (lambda t: t.replace("## Giao đất", "## Giao thêm đất"), OTHER),
     "a cited number": (lambda t: re.sub(r"Kế hoạch số \d+", "Kế hoạch số 7", t), OTHER),
     "a cited document's date": (lambda t: re.sub(r"ngày \d\d/\d\d/2019", "ngày 02/01/2019", t), OTHER),
