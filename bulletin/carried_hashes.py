@@ -71,7 +71,7 @@ class CarriedHashes:
         identities: set[Identity] = set()
         for source in loaded.previous:
             identities |= cited_identities(source, before[source.body_key])
-        now = {source.rel: (source, body) for source, body in zip(loaded.digests, loaded.bodies)
+        now = {source.rel: (source, loaded.fresh[source.body_key]) for source in loaded.digests
                if source.rel in loaded.reread}
         for source, body in now.values():
             identities |= cited_identities(source, body)

@@ -149,7 +149,7 @@ def build_index(entries: list[tuple[DigestSource, ParsedBody]], config: SiteConf
         newer.previous, older.next = older, newer
     topic_list = sorted(topics.by_slug.values(), key=lambda t: vietnamese_sort_key(t.name))
     decision_list = sorted(decisions.values(), key=decision_order)
-    return Site(digests, topic_list, decision_list, _archive(digests))
+    return Site(digests, topic_list, decision_list, archive_of(digests))
 
 
 def _decision_for(decisions: dict[tuple, Decision], resolver: _YearResolver, cited: CitedDocument,
@@ -240,7 +240,8 @@ def _natural(number: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in _NUMBER_PARTS.split(number) if p)
 
 
-def _archive(digests: list[Digest]) -> list[Year]:
+def archive_of(digests: list[Digest]) -> list[Year]:
+    """The years and weeks of these digests (newest first)."""
     by_week: dict[tuple[int, int], list[Digest]] = defaultdict(list)
     for digest in digests:  # newest first, so each week's list is too
         by_week[digest.iso_year, digest.iso_week].append(digest)

@@ -130,7 +130,7 @@ class EarlyDocuments(_Early):
         if loaded.removed:
             return True
         previous = {source.rel: source for source in loaded.previous}
-        now = {source.rel: (source, body) for source, body in zip(loaded.digests, loaded.bodies)
+        now = {source.rel: (source, loaded.fresh[source.body_key]) for source in loaded.digests
                if source.rel in loaded.reread}
         if now.keys() != previous.keys() & loaded.reread:  # a new file, or a digest now a draft
             return True

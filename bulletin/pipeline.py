@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
-from . import __version__, urls
+from . import __version__, snapshot, urls
 from .build import BuildResult
 from .carried_hashes import CarriedHashes
 from .config import SiteConfig
@@ -27,8 +27,15 @@ from .inputs import static_files
 from .memory import settle
 from .model import Site
 from .model_files import EarlyDocuments, EarlyPostings, from_model, make_model_files
-from .pages import TEMPLATES, TOPIC_TEMPLATES, decision_types, decision_years, site_pages
-from .plan import META as PLAN_META, plan_pages
+from .pages import (
+    TEMPLATES,
+    TOPIC_TEMPLATES,
+    decision_types,
+    decision_years,
+    site_pages,
+)
+from .plan import META as PLAN_META
+from .plan import plan_pages
 from .render import Renderer
 from .render_pages import PageRenderer, RenderedRows, render_pages
 from .reuse import LastModelFiles
@@ -94,17 +101,20 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     writer.open(set(recorded))  # staging from here on: helpers stage the model's files as they make them
     present = OutputsPresent(writer.output, recorded, workers)  # a file deleted by hand is made again
     try:
-        loaded = loading.result()
+        snapshot_stamp = db.meta(snapshot.META)  # last build's model, saved (snapshot.py)
+        loaded = loading.result(read_bodies=not snapshot_stamp)
         if loaded.errors:
             raise BuildError(loaded.errors)
         clock.lap("load and parse")
         settle()
-        _store_parsed(db, loaded)
         # Read before the index is made, so the postings helper that needs them forks the moment it is.
         old_objects = db.object_hashes()
         rules = TopicRules(config.topic_rules) if config.topic_rules else None  # an item's text may give it topics
         carried = CarriedHashes.of(loaded, db, old_objects, rules)
-        site = build_index(list(zip(loaded.digests, loaded.bodies)), config)
+        # After an edit of texts alone, last build's model with the new texts: no body read back, no index made.
+        restored = _restored_model(db, loaded, snapshot_stamp) if carried is not None and carried.same_structure else None
+        site = restored[0] if restored else build_index(list(zip(loaded.digests, loaded.read_bodies())), config)
+        _store_parsed(db, loaded)  # (with those parsed again as the state had lost them: sources._bodies)
         bodies = _keep_bodies_out_of_memory(db, loaded)
         settle()
         old_outputs = present.result()
@@ -181,6 +191,9 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     writer.commit(writer.staged, removed)
     clock.lap("commit")
     made_lists = json.dumps(last_model_files.made_lists) if model_files else saved_lists
+    if not (restored and restored[1]):  # the snapshot no longer holds this model: saved again, or forgotten
+        snapshot_stamp = snapshot.save(site, snapshot.snapshot_file(db)) if snapshot.worth_saving(
+            db, site, same_structure) else ""
     db.save(sources=loaded.fresh_records, removed_sources=loaded.removed,
             objects=objects, old_objects=old_objects,
             # rows that changed besides the pages rendered (stored as they rendered): files with
@@ -191,7 +204,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
             meta={"environment": env_fingerprint, "version": __version__, "inputs": inputs,
                   "pages": str(plan.pages), "files": str(len(produced) + len(rendered)),
                   "digests": str(len(site.digests)),
-                  PLAN_META: json.dumps(plan.templates),
+                  PLAN_META: json.dumps(plan.templates), snapshot.META: snapshot_stamp or "",
                   **({LastPostings.META: postings.made} if postings.made else {}),
                   **({LastModelFiles.META: made_lists} if made_lists != saved_lists else {})})  # 3.8 MB at 10,000
     if loaded.changed or loaded.removed:
@@ -228,6 +241,17 @@ def _store_parsed(db: BuildState, loaded) -> None:
     from the state."""
     if db.path is not None and loaded.parsed:
         db.save_parsed(loaded.parsed)
+
+
+def _restored_model(db: BuildState, loaded, stamp: str | None) -> tuple[Site, bool] | None:
+    """Last build's model from its snapshot, with the texts of the files read again; and whether
+    the snapshot still holds it (snapshot.restore)."""
+    saved = snapshot.load(snapshot.snapshot_file(db), stamp)
+    # Pages read their HTML from the state: it must hold every body (but those parsed here, stored next).
+    if saved is None or not db.has_parsed([s.body_key for s in loaded.digests if s.body_key not in loaded.parsed]):
+        return None
+    return snapshot.restore(saved, loaded.digests, lambda source: db.texts_of(source.body_key), loaded.fresh,
+                            loaded.reread)
 
 
 def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:

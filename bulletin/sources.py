@@ -15,8 +15,9 @@ import multiprocessing
 import os
 import pickle
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .config import SiteConfig
 from .errors import ContentError
@@ -42,6 +43,14 @@ class LoadedSources:
     # store theirs), as stored (state.pack_body)
     reread: set[str]  # files read again (changed or new)
     previous: list[DigestSource]  # what the last build read of them and of the removed files
+    fresh: dict[str, ParsedBody] = field(default_factory=dict)  # the bodies of the files read again, by key
+    _unread: Callable[[], list[ParsedBody]] | None = None  # reads `bodies` (`result(read_bodies=False)`)
+
+    def read_bodies(self) -> list[ParsedBody]:
+        """`bodies`, read from the build state now if `result` left them unread."""
+        if self._unread is not None:
+            self.bodies, self._unread = self._unread(), None
+        return self.bodies
 
     @property
     def changed(self) -> int:
@@ -151,9 +160,11 @@ class SourcesLoading:
                 self.stats[rel] = stat
         self.running = _Jobs(self.jobs, config, workers or os.cpu_count() or 1, state.path)
 
-    def result(self) -> LoadedSources:
+    def result(self, read_bodies: bool = True) -> LoadedSources:
         """Once: what the load keeps is not held beside the build until it ends (last build's
-        records of every file: 10 MB at 10,000 digests)."""
+        records of every file: 10 MB at 10,000 digests). Without `read_bodies`, the parsed
+        bodies of the files not read again are left in the build state until
+        `LoadedSources.read_bodies` (a rebuild that restores last build's model needs none)."""
         entries, records, stats, cached = self.entries, self.records, self.stats, self.cached
         self.entries = self.records = self.stats = self.cached = None
         errors: list[ContentError] = []
@@ -173,11 +184,19 @@ class SourcesLoading:
         files, drafts = self.files, self.drafts
         digests = [entries[rel] for _, rel, _ in files if rel in entries and (drafts or not entries[rel].draft)]
         errors.extend(url_collisions(digests))
-        bodies = _bodies(digests, fresh, parsed, self.state, self.content_dir, self.config) if not errors else []
         removed = set(cached) - set(records)
         reread = {rel for _, rel in self.jobs}
         previous = [pickle.loads(cached[rel][3]) for rel in sorted(reread | removed) if rel in cached]
-        return LoadedSources(digests, bodies, errors, self.warnings, records, removed, parsed, reread, previous)
+        state, content_dir, config = self.state, self.content_dir, self.config
+
+        def all_bodies() -> list[ParsedBody]:
+            return _bodies(digests, dict(fresh), parsed, state, content_dir, config) if not errors else []
+
+        loaded = LoadedSources(digests, [], errors, self.warnings, records, removed, parsed, reread, previous,
+                               fresh, all_bodies)
+        if read_bodies:
+            loaded.read_bodies()
+        return loaded
 
     def close(self) -> None:
         self.running.close()

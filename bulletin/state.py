@@ -223,6 +223,16 @@ class BuildState:
                 memo[h] = found[h]
         return found
 
+    def has_parsed(self, keys: list[str]) -> bool:
+        """Whether the parse cache holds every one of these bodies (another process's build may
+        have pruned or reset it)."""
+        held = {h for (h,) in self.db.execute("SELECT hash FROM parsed")}
+        return all(key in held for key in keys)
+
+    def texts_of(self, key: str) -> TextsInState:
+        """The texts of the parsed body of this key, read from the state when first asked for."""
+        return TextsInState(self.texts, key)
+
     def _read_back(self, key: str, stored: bytes, texts: bytes | None = None):
         body = pickle.loads(stored)
         body.texts = TextsInState(self.texts, key, texts)

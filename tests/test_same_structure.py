@@ -23,7 +23,7 @@ from test_incremental import (
     assert_same_as_clean,
 )
 
-from bulletin import carried_hashes, deps, pipeline, plan
+from bulletin import carried_hashes, deps, pipeline, plan, snapshot
 from bulletin.build import build_site, load_site
 from bulletin.pages import TOPIC_TEMPLATES, decision_types, decision_years, site_pages
 
@@ -49,6 +49,21 @@ EDITS = {
     "the title": (lambda t: t.replace('title: "Bản tin', 'title: "Tin'), OTHER),
     "the summary": (lambda t: t.replace("topics: [", 'summary: "Tóm tắt"\ntopics: [', 1), OTHER),
 }
+
+
+@pytest.fixture(autouse=True)
+def _snapshots_of_small_sites(monkeypatch):
+    """The model's snapshot (snapshot.py), which only a big site saves, saved by these small ones."""
+    monkeypatch.setattr(snapshot, "MIN_DIGESTS", 0)
+
+
+def _built(site: Path, output: Path) -> None:
+    """A first build, then one that finds the structure unchanged and so saves the model's
+    snapshot (snapshot.worth_saving)."""
+    build_site(site, output)
+    _touch_later(site / OLDEST)
+    build_site(site, output)
+    assert list((site / ".bulletin").glob("*-model.marshal"))
 
 
 def _spy_on_structure(monkeypatch) -> list[str]:
@@ -78,7 +93,7 @@ def test_only_an_edit_of_texts_carries_the_structure_over(tmp_path, monkeypatch,
     edit, changed = EDITS[name]
     site = _sixteen_digests(tmp_path / "site")
     output = tmp_path / "out"
-    build_site(site, output)
+    _built(site, output)
     source = site / OLDEST
     before = source.read_text(encoding="utf-8")
     assert name == "the same bytes again" or edit(before) != before, "the edit found nothing to change"
@@ -86,19 +101,21 @@ def test_only_an_edit_of_texts_carries_the_structure_over(tmp_path, monkeypatch,
     _touch_later(source)
     seen = _spy_on_structure(monkeypatch)
     hashed = _count(monkeypatch, pipeline, "_object_hashes")
+    indexed = _count(monkeypatch, pipeline, "build_index")
     identities = _contexts_identified(monkeypatch)
     elements = _count_data_elements(monkeypatch)
     search_files = _count_document_chunks(monkeypatch)
     build_site(site, output)
     assert seen == [changed]
     filters = [key for key in search_files if key.startswith("f/")]
-    if changed == TEXTS:  # nothing hashed but what the edit reaches, no page's context, no digest element, no filter
-        assert not hashed and not identities and "digest_json" not in elements and not filters
+    if changed == TEXTS:  # last build's model restored (snapshot.py); nothing hashed but what the edit
+        # reaches, no page's context, no digest element, no filter
+        assert not indexed and not hashed and not identities and "digest_json" not in elements and not filters
     elif changed == TOPICS:  # the topics besides: their hashes, their pages' contexts, the elements that name them
         assert not hashed and identities and all("topic" in names or "topics" in names for names in identities)
         assert "digest_json" in elements and filters
     else:
-        assert hashed and "digest_json" in elements
+        assert indexed and hashed and "digest_json" in elements
     assert_same_as_clean(site, output, tmp_path / "clean")
 
 
@@ -184,3 +201,42 @@ def test_the_pages_whose_contexts_hold_topics_are_those_planned_again_after_a_to
     holding = {page.template for page in site_pages(site, 2, 2, years, decision_types(years), lambda d: "")
                if any(key.startswith("t:") for key in _keys_in(deps.identity(page.context)))}
     assert holding == TOPIC_TEMPLATES
+
+
+def test_a_small_site_saves_no_snapshot_and_indexes_again_after_an_edit_of_texts(tmp_path, monkeypatch):
+    """Below `snapshot.MIN_DIGESTS`, reading the bodies back and indexing them costs less than
+    saving the model after every change of structure."""
+    monkeypatch.setattr(snapshot, "MIN_DIGESTS", 17)
+    site = _sixteen_digests(tmp_path / "site")
+    output = tmp_path / "out"
+    build_site(site, output)
+    source = site / OLDEST
+    source.write_text(EDITS["a sentence that cites a document"][0](source.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    _touch_later(source)
+    indexed = _count(monkeypatch, pipeline, "build_index")
+    build_site(site, output)
+    assert indexed and not list((site / ".bulletin").glob("*-model.marshal"))
+    assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_a_snapshot_that_is_not_the_last_builds_is_not_restored(tmp_path, monkeypatch):
+    """A build that failed after writing its snapshot, or another output's: the stamp in the
+    build state is not the file's."""
+    site = _sixteen_digests(tmp_path / "site")
+    output = tmp_path / "out"
+    _built(site, output)
+    (snapshot_path,) = (site / ".bulletin").glob("*-model.marshal")
+    stale = snapshot_path.read_bytes()
+    source = site / OLDEST
+    source.write_text(EDITS["the lead"][0](source.read_text(encoding="utf-8")), encoding="utf-8")
+    _touch_later(source)
+    build_site(site, output)  # a new lead, which the snapshot holds: a new snapshot
+    snapshot_path.write_bytes(stale)  # an older snapshot, not the one whose stamp the state holds
+    source.write_text(EDITS["a sentence that cites a document"][0](source.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    _touch_later(source)
+    indexed = _count(monkeypatch, pipeline, "build_index")
+    build_site(site, output)
+    assert indexed
+    assert_same_as_clean(site, output, tmp_path / "clean")
