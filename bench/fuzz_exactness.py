@@ -7,7 +7,7 @@ fixed), rebuilt incrementally after each batch, and compared byte for byte with 
 
 `--force-helpers` lowers the thresholds so a small site takes the big site's paths (parse
 workers, forked helpers for object hashes, output stats, rendering and the model's files,
-and render jobs kept as places in the page sequence). Not a test: it takes minutes; the
+render jobs kept as places in the page sequence, and the model's snapshot). Not a test: it takes minutes; the
 property test in tests/test_incremental.py is the quick version.
 """
 import argparse
@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_bench import OUT, REPO, corpus  # noqa: E402
 
-from bulletin import model_files, pipeline, plan, render_pages, sources, write  # noqa: E402
+from bulletin import model_files, pipeline, plan, render_pages, snapshot, sources, write  # noqa: E402
 from bulletin.build import build_site, load_site  # noqa: E402
 from bulletin.pipeline import fresh_object_hashes  # noqa: E402
 from bulletin.errors import BuildError  # noqa: E402
@@ -323,10 +323,15 @@ def run(seed: int, steps: int, size: int) -> None:
                              f"from a clean build, e.g. {different[:8]}")
         state = BuildState(state_file(site, out))
         stored = state.object_hashes()
+        saved = snapshot.load(snapshot.snapshot_file(state), state.meta(snapshot.META))
         state.close()
-        if stored != fresh_object_hashes(load_site(site)[1]):
+        model = load_site(site)[1]
+        if stored != fresh_object_hashes(model):
             raise SystemExit(f"seed {seed} step {step}: after {log[-3:]}, the build state keeps object hashes "
                              "that differ from the model's")
+        fresh = root / "fresh-model.marshal"
+        if saved and saved[1:] != snapshot.load(fresh, snapshot.save(model, fresh))[1:]:
+            raise SystemExit(f"seed {seed} step {step}: after {log[-3:]}, the model's snapshot is not the model's")
     shutil.rmtree(root)
     print(f"seed {seed}: {steps} rebuilds equal to clean builds, {sum(map(len, log))} edits", flush=True)
 
@@ -341,6 +346,7 @@ def main() -> None:
     if args.force_helpers:
         model_files.PARALLEL_MODEL_FILES = pipeline.PARALLEL_OBJECTS = write.PARALLEL_STATS = 0
         render_pages.PARALLEL_RENDER_THRESHOLD = plan.KEEP_PAGES = sources.PARALLEL_THRESHOLD = 0
+        snapshot.MIN_DIGESTS = 0
     for seed in args.seeds:
         run(seed, args.steps, args.digests)
 
