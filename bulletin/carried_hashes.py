@@ -102,14 +102,18 @@ class CarriedHashes:
         not last build's)."""
         if not self.same_documents:
             return None
-        hashes = dict(self.old) if self.same_structure else {
-            key: value for key, value in self.old.items() if not key.startswith(_TOPIC_KEYS)}
-        kept = len(hashes)
-        for value in chain(site.digests, site.decisions):
-            if self.own_hash(value) is None:
-                hashes[KEYS[type(value)](value)] = object_hash(value)
-        if len(hashes) != kept:
+        old = self.old
+        if not all("x:" + x.key in old for x in site.decisions) or not all("d:" + d.url in old for d in site.digests):
             return None
+        hashes = dict(old) if self.same_structure else {
+            key: value for key, value in old.items() if not key.startswith(_TOPIC_KEYS)}
+        # What `own_hash` finds, found from the few objects reached rather than asked of every
+        # one (0.1 s at 10,000 digests): a digest cites a decision when it is among its mentions.
+        reached = [x for x in site.decisions if x.key_base in self.bases]
+        digests = {id(m.digest): m.digest for x in reached for m in x.mentions}
+        digests.update((id(d), d) for d in site.digests if d.source.rel in self.reread)
+        for value in chain(digests.values(), reached):
+            hashes[KEYS[type(value)](value)] = object_hash(value)
         if not self.same_structure:
             for topic in site.topics:
                 hashes.update(object_hashes(topic))

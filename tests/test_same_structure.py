@@ -240,3 +240,20 @@ def test_a_snapshot_that_is_not_the_last_builds_is_not_restored(tmp_path, monkey
     build_site(site, output)
     assert indexed
     assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def test_an_edit_of_texts_in_a_digest_that_cites_nothing(tmp_path, monkeypatch):
+    """No document reaches it: it is reached as the file read again."""
+    site = _sixteen_digests(tmp_path / "site")
+    plain = site / "content" / "2019" / "w14.md"
+    plain.write_text('---\ntitle: "Bản tin không trích dẫn"\nweek_start: 2019-04-08\nweek_end: 2019-04-14\n'
+                     'issuer: "UBND tỉnh"\n---\n\nTuần này không có văn bản nào.\n\n## Thời tiết\n\nTrời mưa.\n',
+                     encoding="utf-8")
+    output = tmp_path / "out"
+    _built(site, output)
+    plain.write_text(plain.read_text(encoding="utf-8").replace("Trời mưa.", "Trời nắng."), encoding="utf-8")
+    _touch_later(plain)
+    seen = _spy_on_structure(monkeypatch)
+    build_site(site, output)
+    assert seen == [TEXTS]
+    assert_same_as_clean(site, output, tmp_path / "clean")
