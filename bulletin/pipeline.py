@@ -124,7 +124,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         documents_early = postings_early and EarlyDocuments.worth_it(loaded, db.parsed)
         # The parse results, now in the model's own objects, dropped before any helper forks:
         # dropped after, every page they free would be copied (40 MB less at render's peak).
-        loaded.bodies = []
+        loaded.bodies, loaded.fresh = [], {}
         early = None
         if postings_early:
             early = helpers.enter_context(EarlyPostings(site, config, old_outputs, postings, carried))
