@@ -333,7 +333,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     if TRASH.exists():
         print(f"deleting {TRASH}, left by an interrupted run: the first cold builds may be slower", flush=True)
-        shutil.rmtree(TRASH)
+        shutil.rmtree(TRASH, ignore_errors=True)  # (another run may be deleting it still)
     try:
         run(args)
     finally:
