@@ -114,7 +114,7 @@ class ParsedItem:
 
 class StoredTexts(Protocol):
     """A parsed body's longest texts, read back from the build state only when first asked for
-    (state.py): its items' texts, and its citations' sentences, lead's first, in order."""
+    (stored_bodies.py): its items' texts, and its citations' sentences, lead's first, in order."""
 
     def item(self, position: int) -> str: ...
 

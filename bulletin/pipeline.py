@@ -42,7 +42,8 @@ from .reuse import LastModelFiles
 from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
 from .sources import SourcesLoading
-from .state import BodyStore, BuildState, digest_of
+from .state import BuildState, digest_of
+from .stored_bodies import BodyStore
 from .topic_rules import TopicRules
 from .workers import run_beside
 from .write import OutputsPresent, OutputWriter

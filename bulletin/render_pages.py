@@ -12,11 +12,12 @@ import os
 import sys
 from dataclasses import dataclass
 
+from .connections import ProcessConnection
 from .memory import release_free_memory, settle
 from .pages import Page
 from .plan import Jobs
 from .render import Renderer
-from .state import BuildState, ProcessConnection, digest_of, insert_rendered
+from .state import BuildState, digest_of, insert_rendered
 from .workers import run_chunks
 from .write import OutputWriter
 

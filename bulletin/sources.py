@@ -14,17 +14,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .config import SiteConfig
+from .connections import ProcessConnection
 from .errors import ContentError
 from .load import discover_with_stats, read_digest, url_collisions
 from .model import DigestSource, ParsedBody
 from .parse import parse_body
-from .state import BuildState, ProcessConnection, StoredBody, digest_of, insert_parsed, pack_body, unpack_body
+from .state import BuildState, digest_of
+from .stored_bodies import StoredBody, insert_parsed, pack_body, unpack_body
 
 PARSER_VERSION = "4"  # part of the cache key (with the code fingerprint, see build.py)
 PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
@@ -40,7 +42,7 @@ class LoadedSources:
     records: dict[str, tuple[int, int, str, bytes]]  # rel -> (size, mtime_ns, hash, pickled source)
     removed: set[str]
     parsed: dict[str, StoredBody]  # body key -> body parsed in this build and not stored yet (the workers
-    # store theirs), as stored (state.pack_body)
+    # store theirs), as stored (stored_bodies.pack_body)
     reread: set[str]  # files read again (changed or new)
     previous: list[DigestSource]  # what the last build read of them and of the removed files
     fresh: dict[str, ParsedBody] = field(default_factory=dict)  # the bodies of the files read again, by key

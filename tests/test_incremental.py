@@ -804,6 +804,7 @@ def test_pages_reading_matches_whole_keys():
 def test_serves_parsed_bodies_are_read_once_and_trusted_only_while_the_state_has_them(built, monkeypatch, tmp_path):
     import bulletin.sources
     import bulletin.state
+    import bulletin.stored_bodies
 
     site, output = built
     memo: dict = {}
@@ -814,11 +815,12 @@ def test_serves_parsed_bodies_are_read_once_and_trusted_only_while_the_state_has
     digests = len(list((site / "content").rglob("*.md")))
     assert len(memo) == digests - 1  # all but the one parsed now, which the next build reads
     unpickled = []  # bodies read back: unpacked whole (fresh from a worker) or from the state
-    real_unpack, real_read_back = bulletin.state.unpack_body, bulletin.state.BuildState._read_back
-    monkeypatch.setattr(bulletin.state, "unpack_body", lambda stored: unpickled.append(1) or real_unpack(stored))
+    real_unpack, real_read_back = bulletin.stored_bodies.unpack_body, bulletin.state.BuildState._read_back
+    monkeypatch.setattr(bulletin.stored_bodies, "unpack_body", lambda stored: unpickled.append(1) or real_unpack(stored))
+    monkeypatch.setattr(bulletin.state, "unpack_body", bulletin.stored_bodies.unpack_body)
     monkeypatch.setattr(bulletin.state.BuildState, "_read_back",
                         lambda self, key, stored: unpickled.append(1) or real_read_back(self, key, stored))
-    monkeypatch.setattr(bulletin.sources, "unpack_body", bulletin.state.unpack_body)
+    monkeypatch.setattr(bulletin.sources, "unpack_body", bulletin.stored_bodies.unpack_body)
     change_topics(site, rng)
     build_site(site, output, parsed_memo=memo)
     # the body parsed now (unpacked from its stored form), and the one parsed by the last build
@@ -843,19 +845,19 @@ def _parsed_keys(site: Path, output: Path) -> list[tuple[str]]:
         db.close()
 
 
-# -- the texts of parsed bodies, read back only when shown (state.TextsInState) -------------------
+# -- the texts of parsed bodies, read back only when shown (stored_bodies.TextsInState) -------------------
 
 def _count_text_reads(monkeypatch) -> list[str]:
-    import bulletin.state
+    import bulletin.stored_bodies
 
-    reads, real = [], bulletin.state.TextsInState._read
+    reads, real = [], bulletin.stored_bodies.TextsInState._read
 
     def counting(self):
         if self._texts is None:
             reads.append(self.key)
         return real(self)
 
-    monkeypatch.setattr(bulletin.state.TextsInState, "_read", counting)
+    monkeypatch.setattr(bulletin.stored_bodies.TextsInState, "_read", counting)
     return reads
 
 
@@ -908,7 +910,7 @@ def test_texts_read_back_are_the_texts_parsed(built, tmp_path):
     max_size=25).map("".join))
 def test_a_body_packed_without_its_texts_unpacks_whole(body_text):
     from bulletin.parse import parse_body
-    from bulletin.state import pack_body, unpack_body
+    from bulletin.stored_bodies import pack_body, unpack_body
 
     body = parse_body(body_text)
     before = repr(body)
@@ -944,7 +946,7 @@ def test_memoised_bodies_share_one_connection_for_their_texts(built):
 def test_bodies_read_back_from_a_state_in_memory_come_with_their_texts():
     """`check` keeps its state in memory: no file to read texts from later, so they come at once."""
     from bulletin.parse import parse_body
-    from bulletin.state import pack_body
+    from bulletin.stored_bodies import pack_body
 
     body = parse_body("Theo Quyết định số 2610/QĐ-UBND.\n\n## Mục\n\nKế hoạch số 199/KH-UBND. Hết.\n")
     db = BuildState(None)
@@ -1003,11 +1005,11 @@ def test_a_state_deleted_under_a_long_lived_process_is_read_anew(built, tmp_path
 
 def test_texts_lost_from_the_state_are_a_clear_build_error(built):
     from bulletin.errors import BuildError
-    from bulletin.state import TextsInState, _texts_connection
+    from bulletin.stored_bodies import TextsInState, texts_connection
 
     site, output = built
     path = state_file(site, output)
     with pytest.raises(BuildError) as caught:
-        TextsInState(_texts_connection(path), "0" * 32).item(0)
+        TextsInState(texts_connection(path), "0" * 32).item(0)
     report = caught.value.report()
     assert str(path) in report and "--clean" in report

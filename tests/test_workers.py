@@ -461,7 +461,8 @@ def test_a_workers_connection_to_the_state_syncs_as_the_builds_own(tmp_path):
     """WAL with synchronous NORMAL, as the build's connection: SQLite's default for a new one
     (FULL) synced the disk at every batch a parse worker stored. The scratch table of rendered
     rows is not synced at all."""
-    from bulletin.state import BuildState, ProcessConnection
+    from bulletin.connections import ProcessConnection
+    from bulletin.state import BuildState
 
     db = BuildState(tmp_path / "state.sqlite")
     try:
