@@ -112,8 +112,10 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         old_objects = db.object_hashes()
         rules = TopicRules(config.topic_rules) if config.topic_rules else None  # an item's text may give it topics
         carried = CarriedHashes.of(loaded, db, old_objects, rules)
+        same_structure = carried is not None and carried.same_structure  # only texts changed
+        same_documents = carried is not None and carried.same_documents  # only texts and topics
         # After an edit of texts alone, last build's model with the new texts: no body read back, no index made.
-        restored = _restored_model(db, loaded, snapshot_stamp) if carried is not None and carried.same_structure else None
+        restored = _restored_model(db, loaded, snapshot_stamp) if same_structure else None
         site = restored[0] if restored else build_index(list(zip(loaded.digests, loaded.read_bodies())), config)
         _store_parsed(db, loaded)  # (with those parsed again as the state had lost them: sources._bodies)
         bodies = _keep_bodies_out_of_memory(db, loaded)
@@ -132,8 +134,6 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
 
         years = decision_years(site)
         types = decision_types(years)
-        same_structure = carried is not None and carried.same_structure  # only texts changed
-        same_documents = carried is not None and carried.same_documents  # only texts and topics
         objects = carried.all_hashes(site) if carried else None
         if objects is None:
             objects = _object_hashes(list(_site_objects(site, years, types)), workers, carried)
