@@ -24,7 +24,7 @@ from .errors import BuildError
 from .feeds import atom_feed, sitemap_files
 from .index import build_index
 from .inputs import static_files
-from .memory import settle
+from .memory import collector_paused, settle
 from .model import Site
 from .model_files import EarlyDocuments, EarlyPostings, from_model, make_model_files
 from .pages import (
@@ -116,7 +116,11 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         same_documents = carried is not None and carried.same_documents  # only texts and topics
         # After an edit of texts alone, last build's model with the new texts: no body read back, no index made.
         restored = _restored_model(db, loaded, snapshot_stamp) if same_structure else None
-        site = restored[0] if restored else build_index(list(zip(loaded.digests, loaded.read_bodies())), config)
+        if restored:
+            site = restored[0]
+        else:
+            with collector_paused():
+                site = build_index(list(zip(loaded.digests, loaded.read_bodies())), config)
         _store_parsed(db, loaded)  # (with those parsed again as the state had lost them: sources._bodies)
         bodies = _keep_bodies_out_of_memory(db, loaded)
         settle()

@@ -22,17 +22,15 @@ changes the structure forgets it; one that finds the structure unchanged saves i
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import marshal
 import os
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 
 from .index import archive_of
-from .memory import settle
+from .memory import collector_paused
 from .model import (
     Decision,
     Digest,
@@ -110,7 +108,7 @@ def save(site: Site, path: Path) -> str:
 def load(path: Path | None, stamp: str | None) -> tuple | None:
     """The snapshot at `path` (header, digests, topics, decisions), if it is the one stamped
     `stamp`. Read with the collector off: a million tuples, no garbage, and the collections
-    their making set off took 0.5 s at 10,000 digests (`_collector_off`)."""
+    their making set off took 0.5 s at 10,000 digests (`collector_paused`)."""
     if path is None or not stamp:
         return None
     try:
@@ -119,7 +117,7 @@ def load(path: Path | None, stamp: str | None) -> tuple | None:
         return None
     parts = []
     start = 0
-    with _collector_off():
+    with collector_paused():
         while start < len(data) and len(parts) < 4:  # (marshal.load from a file reads it object by object: 1 s)
             end = start + 8 + int.from_bytes(data[start:start + 8], "little")
             try:
@@ -132,22 +130,6 @@ def load(path: Path | None, stamp: str | None) -> tuple | None:
     return tuple(parts) if len(parts) == 4 and start == len(data) else None
 
 
-@contextmanager
-def _collector_off() -> Iterator[None]:
-    """Making a million tuples or objects that live on sets off young collections that find
-    nothing to free. Made with the collector off, they are then set aside (`memory.settle`):
-    turned on again, its next young collection would walk all of them (0.19 s at 10,000
-    digests, for the file read and for the model restored)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        settle()
-        if collecting:
-            gc.enable()
-
-
 def restore(saved: tuple, sources: list[DigestSource], texts_of: Callable[[DigestSource], StoredTexts],
             fresh: dict[str, ParsedBody], reread: set[str]) -> tuple[Site, bool] | None:
     """The saved model, made of this build's `sources` (the digests' files, as read now), with
@@ -158,7 +140,7 @@ def restore(saved: tuple, sources: list[DigestSource], texts_of: Callable[[Diges
     by_rel = {source.rel: source for source in sources}
     if len(digest_rows) != len(by_rel) or any(row[0] not in by_rel for row in digest_rows):
         return None
-    with _collector_off():
+    with collector_paused():
         return _restore(digest_rows, topic_rows, decision_rows, by_rel, texts_of, fresh, reread)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bulletin.build import build_site
 from bulletin.errors import BuildError
-from bulletin.memory import collector_settled, settle
+from bulletin.memory import collector_paused, collector_settled, settle
 
 
 def test_the_collector_is_itself_again_after_the_block_even_after_an_error():
@@ -28,3 +28,27 @@ def test_a_failed_build_leaves_nothing_frozen(tmp_path):
     with pytest.raises(BuildError):
         build_site(tmp_path, tmp_path / "site")
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_what_is_made_with_the_collector_paused_is_set_aside_and_it_runs_again_even_after_an_error():
+    with collector_settled():
+        with pytest.raises(RuntimeError):
+            with collector_paused():
+                assert not gc.isenabled()
+                made = [[n] for n in range(1000)]
+                raise RuntimeError("a failed index")
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= len(made)  # not walked by the next young collection
+        young = {id(o) for o in gc.get_objects(generation=0)}
+        assert not any(id(m) in young for m in made)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_paused_collector_that_was_off_stays_off():
+    gc.disable()
+    try:
+        with collector_settled(), collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
