@@ -10,6 +10,8 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bulletin.carried_hashes import CarriedHashes, UnchangedObjects
+from bulletin.model import Decision
 from bulletin.search.fold import term, tokens, variant
 from bulletin.search.tokens import DocumentHashes, Forward, tokenise
 
@@ -172,6 +174,21 @@ def test_touched_keys_are_the_keys_whose_lists_changed_when_no_document_moved(ol
         assert postings.touched == {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
 
 
+class _AnsweringForAll:
+    """An `unchanged` that answers for every decision at once (as carried_hashes.UnchangedObjects)."""
+
+    def __init__(self, unchanged):
+        self.unchanged, self.asked = unchanged, 0
+
+    def __call__(self, value) -> bool:
+        assert not isinstance(value, SimpleNamespace) or not hasattr(value, "key"), "a decision asked alone"
+        return self.unchanged(value)
+
+    def each_decision(self, decisions) -> list[bool]:
+        self.asked += len(decisions)
+        return [self.unchanged(x) for x in decisions]
+
+
 @settings(max_examples=150, deadline=None)
 @given(items_, decisions_, st.data())
 def test_carried_document_hashes_equal_hashing_every_document(old_items, old_decisions, data):
@@ -192,6 +209,9 @@ def test_carried_document_hashes_equal_hashing_every_document(old_items, old_dec
     edited = {id(items[n].digest) for n in edited_items} | {id(decisions[n]) for n in edited_decisions}
     carried = DocumentHashes.carried(items, decisions, previous, lambda value: id(value) not in edited)
     assert carried == DocumentHashes.of(items, decisions)
+    answering_for_all = _AnsweringForAll(lambda value: id(value) not in edited)
+    assert DocumentHashes.carried(items, decisions, previous, answering_for_all) == carried
+    assert answering_for_all.asked == len(decisions)  # (one list, not one call each)
     unedited = lambda value: id(value) not in edited  # noqa: E731
     if items:  # another document under an id: hashed, the others found by name
         moved = [item(["giao"], 0, "elsewhere"), *items[1:]]
@@ -247,3 +267,15 @@ def test_batches_find_each_document_by_what_it_says_alone(documents, batch_chars
                     found[field][doc].add(name)
     for doc, (head, body) in enumerate(documents):
         assert tuple(kind[doc] for kind in found) == _reference_keys(head, body), (head, body)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["qd-ubnd-1", "qd-ubnd-2", "kh-tu-3"]), st.integers(2019, 2021)),
+                max_size=12), st.sets(st.sampled_from(["qd-ubnd-1", "qd-ubnd-2", "kh-tu-3"])), st.data())
+def test_the_unchanged_decisions_answered_at_once_are_those_answered_one_by_one(pairs, bases, data):
+    decisions = [Decision(f"{base}-{year}", "QĐ", "Quyết định", "1", "UBND", year, None, None, "", "1/QĐ-UBND",
+                          key_base=base) for base, year in pairs]
+    old = {"x:" + x.key: "h" for x in decisions if data.draw(st.booleans())}  # some new since last build
+    unchanged = UnchangedObjects(CarriedHashes(old, set(), bases))
+    assert unchanged.each_decision(decisions) == [unchanged(x) for x in decisions]
+    assert unchanged.each_decision(decisions) == [x.key_base not in bases and "x:" + x.key in old for x in decisions]

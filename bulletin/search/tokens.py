@@ -70,25 +70,23 @@ class DocumentHashes:
         item's texts are functions of its digest's own fields, a decision's of its own
         (carried_hashes.py). A document is found in last build's by its name, wherever its id
         now is: a digest added or deleted renumbers the documents after it (at 10,000 digests,
-        hashing all 200,000 again cost 1.3 s of such a rebuild)."""
+        hashing all 200,000 again cost 1.3 s of such a rebuild). `unchanged` may answer for a
+        list of decisions at once (`each_decision`)."""
         item_names, decision_names = _names(items, decisions)
         old_items, old_decisions = previous.items, previous.decisions
         if item_names != previous.item_names:
             old_items = _by_name(previous.item_names, previous.items, item_names)
         if decision_names != previous.decision_names:
             old_decisions = _by_name(previous.decision_names, previous.decisions, decision_names)
-        kept_digests: dict[int, bool] = {}
-
-        def item_hash(item: Item, old: bytes | None) -> bytes:
-            digest = item.digest
-            kept = kept_digests.get(id(digest))
-            if kept is None:
-                kept = kept_digests[id(digest)] = unchanged(digest)
-            return old if kept and old is not None else _hashes([item], _item_text)[0]
-
-        item_hashes = [item_hash(i, old) for i, old in zip(items, old_items)]
-        decision_hashes = [old if old is not None and unchanged(x) else _hashes([x], _decision_text)[0]
-                           for x, old in zip(decisions, old_decisions)]
+        digests = {id(item.digest): item.digest for item in items}
+        kept = {key for key, digest in digests.items() if unchanged(digest)}
+        item_hashes = [old if old is not None and id(item.digest) in kept else _hashes([item], _item_text)[0]
+                       for item, old in zip(items, old_items)]
+        # One call for all the decisions when `unchanged` can (130,000 at 10,000 digests).
+        each = getattr(unchanged, "each_decision", None)
+        flags = each(decisions) if each else [unchanged(x) for x in decisions]
+        decision_hashes = [old if old is not None and same else _hashes([x], _decision_text)[0]
+                           for x, old, same in zip(decisions, old_decisions, flags)]
         return cls(item_hashes, decision_hashes, item_names, decision_names)
 
     def signature(self, version: int) -> str:
