@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from itertools import chain
-from typing import Callable
 
 from .deps import KEYS, object_hash, object_hashes
 from .index import Identity, cited_identities, item_topics, key_base
@@ -156,7 +155,7 @@ def documents(source: DigestSource, body: ParsedBody) -> tuple:
             tuple((fields_of(item), tuple(map(fields_of, item.citations))) for item in body.items))
 
 
-def unchanged_objects(carried: CarriedHashes | None) -> "UnchangedObjects | None":
+def unchanged_objects(carried: CarriedHashes | None) -> UnchangedObjects | None:
     return None if carried is None else UnchangedObjects(carried)
 
 

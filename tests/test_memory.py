@@ -32,11 +32,11 @@ def test_a_failed_build_leaves_nothing_frozen(tmp_path):
 
 def test_what_is_made_with_the_collector_paused_is_set_aside_and_it_runs_again_even_after_an_error():
     with collector_settled():
-        with pytest.raises(RuntimeError):
-            with collector_paused():
-                assert not gc.isenabled()
-                made = [[n] for n in range(1000)]
-                raise RuntimeError("a failed index")
+        made = []
+        with pytest.raises(RuntimeError), collector_paused():
+            assert not gc.isenabled()
+            made.extend([n] for n in range(1000))
+            raise RuntimeError("a failed index")
         assert gc.isenabled()
         assert gc.get_freeze_count() >= len(made)  # not walked by the next young collection
         young = {id(o) for o in gc.get_objects(generation=0)}
