@@ -52,8 +52,9 @@ class LastPostings:
     def has_rows(self) -> bool:
         return bool(self.rows and self.rows.is_file())
 
-    def forward(self) -> Forward | None:
-        return Forward.load(self.rows, self.stamp) if self.rows else None
+    def forward(self, hashes: DocumentHashes | None = None) -> Forward | None:
+        """`hashes`: what `document_hashes` gave, not read and split again (0.05 s at 10,000 digests)."""
+        return Forward.load(self.rows, self.stamp, hashes) if self.rows else None
 
     def document_hashes(self) -> DocumentHashes | None:
         """From the rows file, if the last committed build made it: a build that failed after

@@ -135,6 +135,10 @@ def test_saved_rows_come_back_only_for_the_same_stamp(tmp_path):
     assert loaded.hashes == forward.hashes
     assert all((a == b).all() for a, b in zip(loaded.word_rows + loaded.pair_rows, forward.word_rows + forward.pair_rows))
     assert index(items, decisions, loaded)[:2] == index(items, decisions)[:2]
+    hashes = Forward.load_hashes(path, "stamp 1")
+    assert hashes == forward.hashes
+    given_hashes = Forward.load(path, "stamp 1", hashes)  # (read once: the same file's)
+    assert given_hashes.hashes is hashes and given_hashes.words == forward.words
     path.write_bytes(b"PK\x03\x04 damaged")
     assert Forward.load(path, "stamp 1") is None
     assert Forward.load(tmp_path / "missing.npz", "stamp 1") is None

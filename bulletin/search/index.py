@@ -114,8 +114,9 @@ class PostingsStore(Protocol):
     def remember(self, signature: str, sections: dict[str, list]) -> None:
         """The shards this build made, for the next one."""
 
-    def forward(self) -> Forward | None:
-        """The last build's postings rows (tokens.py), if kept."""
+    def forward(self, hashes: DocumentHashes | None = None) -> Forward | None:
+        """The last build's postings rows (tokens.py), if kept; with `hashes`, those of its
+        document hashes that `document_hashes` gave."""
 
     def document_hashes(self) -> DocumentHashes | None:
         """The last committed build's document hashes, if its rows are the ones kept."""
@@ -182,7 +183,7 @@ class SearchIndex:
             self.postings_sections.update(sections)
             yield from files
             return
-        previous = store.forward() if store else None
+        previous = store.forward(previous_hashes) if store else None
         previous_signature = previous.hashes.signature(FORMAT) if previous else None
         words, pairs, forward = tokenise(items, decisions, hashes, self.workers, previous, self.afterwards)
         del previous

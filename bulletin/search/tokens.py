@@ -124,14 +124,15 @@ class Forward:
         os.replace(temporary, path)
 
     @classmethod
-    def load(cls, path: Path, stamp: str) -> "Forward | None":
-        """The rows saved at `path` if they were made by this generator and these settings."""
+    def load(cls, path: Path, stamp: str, hashes: DocumentHashes | None = None) -> Forward | None:
+        """The rows saved at `path` if they were made by this generator and these settings;
+        `hashes`: their document hashes, when read from that file already (`load_hashes`)."""
         try:
             with np.load(path) as saved:
                 if saved["stamp"].tobytes().decode() != stamp:
                     return None
                 words, pairs = (saved[name].tobytes().decode() for name in ("words", "pairs"))
-                hashes = cls._hashes(saved)
+                hashes = hashes or cls._hashes(saved)
                 return cls(words.split("\0") if words else [], pairs.split("\0") if pairs else [],
                            [saved[f"w{field}"] for field in range(4)], [saved[f"p{field}"] for field in range(4)],
                            hashes)
