@@ -73,8 +73,8 @@ def _members(value: object) -> dict[str, tuple]:
     """The memberships' fields (what they list, as keys): membership name → fields."""
     if isinstance(value, Digest):
         return {"neighbours": (value.previous and _digest_key(value.previous), value.next and _digest_key(value.next))}
-    if isinstance(value, Topic):
-        return {"items": _keys(value.items), "digests": _keys(value.digests)}
+    if isinstance(value, Topic):  # items as a page's context tells them apart (`identity`): see plan.py
+        return {"items": tuple(map(IDENTITIES[Item], value.items)), "digests": _keys(value.digests)}
     if isinstance(value, Week):
         return {"digests": _keys(value.digests)}
     if isinstance(value, Year):  # with each week's digests: `digest_count` counts them
@@ -126,6 +126,11 @@ def _hash(fields: tuple) -> str:
 def object_hash(value: object) -> str:
     """The hash of an object's own fields (not its memberships)."""
     return _hash(_fields(value))
+
+
+def membership_key(value: object, name: str) -> str:
+    """The key of one of an object's memberships (`object_hashes`)."""
+    return f"{KEYS[type(value)](value)}/{name}"
 
 
 def object_hashes(value: object, own: str | None = None) -> list[tuple[str, str]]:

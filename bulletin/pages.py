@@ -43,7 +43,10 @@ class Page:
     template: str
     context: dict
     late: Callable[[], dict] | None = None  # context computed only when the page is rendered
-    keyed: bool = False  # the context is one object whose key the URL names (see plan.py)
+    keyed: bool = False  # the context is objects whose keys the URL names (see plan.py)
+    # A page of a list (object, membership name: deps.MEMBERSHIPS), whose context is the same
+    # as long as that list is, and the URL names the object and the page (see plan.py).
+    part_of: tuple[object, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,21 +174,22 @@ def site_pages(site: Site, per_page: int, items_per_page: int, years: list[Decis
         yield Page(digest.url, "digest.html", {"digest": digest}, late=_digest_body(digest, body_html), keyed=True)
     yield Page(urls.ARCHIVE, "archive.html", {"years": site.years})
     for year in site.years:
-        yield Page(year.url, "archive_year.html", {"year": year})
+        yield Page(year.url, "archive_year.html", {"year": year}, keyed=True)
         for week in year.weeks:
-            yield Page(week.url, "archive_week.html", {"week": week, "year": year})
+            yield Page(week.url, "archive_week.html", {"week": week, "year": year}, keyed=True)
     yield Page(urls.TOPICS, "topics.html", {"topics": site.topics})
     for topic in site.topics:
         for items, pagination in paginate(topic.items, items_per_page, topic.url):
             yield Page(pagination.url, "topic.html",
-                       {"topic": topic, "items": items, "pagination": pagination})
+                       {"topic": topic, "items": items, "pagination": pagination}, part_of=(topic, "items"))
     yield Page(urls.DECISIONS, "decisions.html", {"years": years, "types": types})
     for year in years:
-        yield Page(year.url, "decisions_year.html", {"year": year})
+        yield Page(year.url, "decisions_year.html", {"year": year}, keyed=True)
         for entry in year.types:
             for decisions, pagination in paginate(entry.decisions, items_per_page, entry.url):
                 yield Page(pagination.url, "decisions_type.html",
-                           {"year": year, "type": entry, "decisions": decisions, "pagination": pagination})
+                           {"year": year, "type": entry, "decisions": decisions, "pagination": pagination},
+                           part_of=(entry, "decisions"))
     for decision in site.decisions:
         yield Page(decision.url, "decision.html", {"decision": decision}, keyed=True)
     yield Page(urls.NOT_FOUND, "404.html", {})

@@ -166,7 +166,8 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
 
     plan = plan_pages(lambda: site_pages(site, config.per_page, config.items_per_page, years, types, bodies.html),
                       renderer.env, old_outputs, reading_changed, db.meta(PLAN_META),
-                      same_contexts=same_documents, other_contexts=frozenset() if same_structure else TOPIC_TEMPLATES)
+                      same_contexts=same_documents, other_contexts=frozenset() if same_structure else TOPIC_TEMPLATES,
+                      changed_objects=changed_objects if old_objects else None)
     jobs, produced = plan.jobs, plan.kept
     clock.lap("plan")
     settle()

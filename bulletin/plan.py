@@ -1,11 +1,14 @@
 """Which pages a build renders again: those whose fingerprint changed or that read a changed object.
 
 A page's fingerprint is a hash of its template files (with the site chrome's) and of the
-identity of its context (deps.identity). A page whose context is one object named by its
-URL (`Page.keyed`: a digest page, a decision page) has the same identity as long as it has
+identity of its context (deps.identity). A page whose context is objects named by its
+URL (`Page.keyed`: a digest's page, a decision's, a year's, a week's) has the same identity as long as it has
 the same URL; when its template files are also those of the last build (`templates` in
 the build state), last build's fingerprint is this build's, and is not computed again:
-at 10,000 digests that is 130,000 hashes less per rebuild. When an edit changed only
+at 10,000 digests that is 130,000 hashes less per rebuild. A page of a list (`Page.part_of`:
+a topic's items, a year's decisions of a type) has the same identity as long as that list's
+membership hash (deps.py) is last build's: 4,400 pages at 10,000 digests, whose identities
+a digest added or deleted need not make again but for the lists it is in. When an edit changed only
 texts (carried_hashes.CarriedHashes.same_structure), every page's context is made of the
 same objects in the same lists as last build's, and the same holds for every page; when it
 changed only texts and topics (`same_documents`), for every page but the topics'.
@@ -21,7 +24,7 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from .deps import identity, templates_fingerprint
+from .deps import identity, membership_key, templates_fingerprint
 from .pages import CHROME, Page
 from .state import digest_of
 
@@ -95,10 +98,12 @@ class Plan:
 
 def plan_pages(pages: Callable[[], Iterator[Page]], env: jinja2.Environment,
                old_outputs: dict[str, tuple[str, str]], reading_changed: set[str], last_templates: str | None,
-               same_contexts: bool = False, other_contexts: frozenset[str] = frozenset()) -> Plan:
+               same_contexts: bool = False, other_contexts: frozenset[str] = frozenset(),
+               changed_objects: set[str] | None = None) -> Plan:
     """`pages()` walks the site's pages, the same each time it is called (pages.site_pages);
     `same_contexts`: every page's context has last build's identity, but those of the
-    templates in `other_contexts`."""
+    templates in `other_contexts`; `changed_objects`: the keys whose hashes changed, which
+    say whether the list a page is part of (`Page.part_of`) is last build's."""
     plan = Plan(Jobs(pages))
     last = _saved(last_templates)
     cache: dict[str, str] = {}
@@ -115,7 +120,9 @@ def plan_pages(pages: Callable[[], Iterator[Page]], env: jinja2.Environment,
                                                                same_contexts and page.template not in other_contexts)
         url = page.url
         old = old_outputs.get(url)
-        if old is not None and (known[2] or known[1] and page.keyed) and len(old[1]) == 32:
+        if old is not None and len(old[1]) == 32 and (known[2] or known[1] and (
+                page.keyed or page.part_of is not None and changed_objects is not None
+                and membership_key(*page.part_of) not in changed_objects)):
             if url in reading_changed:  # (its fingerprint is last build's)
                 jobs.add(place, page, old[1])
             else:

@@ -10,6 +10,7 @@ made anew besides. Each case here ends equal to a clean build, output and build 
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,13 @@ from test_incremental import (
     _count_document_chunks,
     _sixteen_digests,
     _touch_later,
+    add_digest,
     assert_same_as_clean,
+    change_citation,
+    change_topics,
+    delete_digest,
+    edit_text,
+    rename_digest,
 )
 
 from bulletin import carried_hashes, deps, pipeline, plan, snapshot
@@ -257,3 +264,54 @@ def test_an_edit_of_texts_in_a_digest_that_cites_nothing(tmp_path, monkeypatch):
     build_site(site, output)
     assert seen == [TEXTS]
     assert_same_as_clean(site, output, tmp_path / "clean")
+
+
+def _insert_item(site: Path, rng) -> None:
+    """A new first item: the digest's other items keep their topics but move (their positions)."""
+    path = rng.choice(sorted((site / "content").rglob("*.md")))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n## ", '\n## Tin mới {topics="Văn hóa"}\n\nNội dung mới.\n\n## ', 1),
+                    encoding="utf-8")
+    _touch_later(path)
+
+
+def _pages_of_lists(site_dir: Path) -> tuple[dict[str, tuple[str, object]], dict[str, object]]:
+    """Each page of a list (`Page.part_of`): (the list's membership hash, the page's identity);
+    and each keyed page's identity (`Page.keyed`)."""
+    _, site, _ = load_site(site_dir)
+    years = decision_years(site)
+    pages, keyed = {}, {}
+    for page in site_pages(site, 2, 2, years, decision_types(years), lambda d: ""):
+        if page.part_of is not None:
+            owner, name = page.part_of
+            hashes = dict(deps.object_hashes(owner))
+            pages[page.url] = (hashes[deps.membership_key(owner, name)], deps.identity(page.context))
+        if page.keyed:
+            keyed[page.url] = deps.identity(page.context)
+    return pages, keyed
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_page_of_a_list_whose_membership_is_last_builds_has_last_builds_identity(tmp_path, seed):
+    """plan.py takes last build's fingerprint for such a page (a topic's, a year's decisions of a
+    type), and for a keyed page at the same URL: their identities must follow from that list's
+    membership hash, or from the URL, whatever the edit (but a change of settings, which resets
+    the build state)."""
+    rng = random.Random(seed)
+    site_dir = _sixteen_digests(tmp_path / "site")
+    before, keyed_before = _pages_of_lists(site_dir)
+    held = moved = 0
+    for _ in range(5):
+        rng.choice([edit_text, change_topics, change_citation, add_digest, delete_digest, rename_digest,
+                    _insert_item, _insert_item])(site_dir, rng)
+        after, keyed_after = _pages_of_lists(site_dir)
+        for url, (membership, identity) in after.items():
+            if url in before and before[url][0] == membership:
+                assert before[url][1] == identity, url
+                held += 1
+            elif url in before and before[url][1] != identity:
+                moved += 1
+        assert all(keyed_before[url] == identity for url, identity in keyed_after.items() if url in keyed_before)
+        assert {url for url in keyed_after if url.startswith("archive/")}  # weeks' and years' pages are keyed
+        before, keyed_before = after, keyed_after
+    assert held and moved  # both kinds were seen
