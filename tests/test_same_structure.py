@@ -120,7 +120,12 @@ def test_only_an_edit_of_texts_carries_the_structure_over(tmp_path, monkeypatch,
         assert not indexed and not hashed and not identities and "digest_json" not in elements and not filters
     elif changed == TOPICS:  # the topics besides: their hashes, their pages' contexts, the elements that name them
         assert not hashed and identities and all("topic" in names or "topics" in names for names in identities)
-        assert "digest_json" in elements and filters
+        assert "digest_json" in elements
+        # only the filters of topics whose lists changed (none when a spelling did), never the types'
+        assert bool(filters) == (name != "a topic spelled otherwise")
+        assert not any(key.startswith("f/k") for key in filters)
+        if name == "an item's only topic dropped":  # the same topics: only the filter of the one that lost an item
+            assert len(filters) == 1
     else:
         assert indexed and hashed and "digest_json" in elements
     assert_same_as_clean(site, output, tmp_path / "clean")
@@ -315,3 +320,21 @@ def test_a_page_of_a_list_whose_membership_is_last_builds_has_last_builds_identi
         assert {url for url in keyed_after if url.startswith("archive/")}  # weeks' and years' pages are keyed
         before, keyed_before = after, keyed_after
     assert held and moved  # both kinds were seen
+
+
+def test_a_digest_without_items_that_changes_topics_moves_its_lead_between_the_topics_filters(tmp_path, monkeypatch):
+    """A digest without items is one search document, its lead, found under the digest's topics:
+    the filters of the topics it leaves and joins are made again (search/index.py)."""
+    site = _sixteen_digests(tmp_path / "site")
+    output = tmp_path / "out"
+    lead_only = site / "content" / "2019" / "w99.md"
+    lead_only.write_text('---\ntitle: "Chỉ có phần mở đầu"\nweek_start: 2019-06-03\nweek_end: 2019-06-09\n'
+                         'topics: [Nông nghiệp]\n---\n\nTuần này UBND tỉnh ban hành Quyết định số 77/QĐ-UBND.\n',
+                         encoding="utf-8")
+    _built(site, output)
+    lead_only.write_text(lead_only.read_text(encoding="utf-8").replace("[Nông nghiệp]", "[Y tế]"), encoding="utf-8")
+    _touch_later(lead_only)
+    seen = _spy_on_structure(monkeypatch)
+    build_site(site, output)
+    assert seen == [TOPICS]
+    assert_same_as_clean(site, output, tmp_path / "clean")

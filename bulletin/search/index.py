@@ -48,6 +48,7 @@ from importlib import resources
 from typing import Callable, Iterator, Protocol
 
 from ..citations import TYPE_NAMES
+from ..deps import membership_key
 from ..i18n import Messages
 from ..model import Decision, Digest, Item, Site
 from ..parse import LEAD_ANCHOR
@@ -319,19 +320,36 @@ def _filter_files(site: Site, items: list[Item], decisions: list[Decision], mani
     if last is not None and last.texts_only and all(path in last.outputs for path in paths):
         yield from ((path, None, "") for path in paths)
         return
+    # After an edit of texts and topics alone (`last.changed`), ids, types and the documents'
+    # decisions are last build's: so are the types' filters, and, while the topics are the same
+    # ones, each topic's whose lists are.
+    same_documents = last is not None and last.changed is not None and all(
+        path in last.outputs for path in paths[len(site.topics):])
+    same_topics = last is not None and last.changed is not None and not any(
+        key.startswith("t:") and "/" not in key for key in last.changed)
+    remade = {id(topic) for n, topic in enumerate(site.topics) if not same_topics or paths[n] not in last.outputs
+              or any(membership_key(topic, name) in last.changed for name in ("items", "digests"))}  # (a lead's: its digest's)
     decision_ids = {id(x): n for n, x in enumerate(decisions)}
     topic_items: dict[int, list[int]] = defaultdict(list)
     topic_decisions: dict[int, set[int]] = defaultdict(set)
     type_items: dict[str, set[int]] = defaultdict(set)
     for n, item in enumerate(items):
         for topic in item.topics:
-            topic_items[id(topic)].append(n)
-            topic_decisions[id(topic)].update(decision_ids[id(x)] for x in item.decisions)
-        for x in item.decisions:
-            type_items[x.type].add(n)
+            if id(topic) in remade:
+                topic_items[id(topic)].append(n)
+                topic_decisions[id(topic)].update(decision_ids[id(x)] for x in item.decisions)
+        if not same_documents:
+            for x in item.decisions:
+                type_items[x.type].add(n)
     for n, topic in enumerate(site.topics):
+        if id(topic) not in remade:
+            yield f"{FOLDER}f/t{n}.js", None, ""
+            continue
         yield f"{FOLDER}f/t{n}.js", script(f"f/t{n}", {"i": encode_ids(topic_items[id(topic)]),
                                                          "x": encode_ids(sorted(topic_decisions[id(topic)]))}), ""
+    if same_documents:
+        yield from ((path, None, "") for path in paths[len(site.topics):])
+        return
     type_decisions: dict[str, list[int]] = defaultdict(list)
     for n, x in enumerate(decisions):
         type_decisions[x.type].append(n)
