@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_bench import OUT, REPO, corpus  # noqa: E402
 
-from bulletin import model_files, pipeline, plan, render_pages, snapshot, sources, write  # noqa: E402
+from bulletin import model_files, pipeline, plan, render_pages, snapshot, sources, topic_snapshot, write  # noqa: E402
 from bulletin.build import build_site, load_site  # noqa: E402
 from bulletin.pipeline import fresh_object_hashes  # noqa: E402
 from bulletin.errors import BuildError  # noqa: E402
@@ -324,13 +324,16 @@ def run(seed: int, steps: int, size: int) -> None:
         state = BuildState(state_file(site, out))
         stored = state.object_hashes()
         saved = snapshot.load(snapshot.snapshot_file(state), state.meta(snapshot.META))
+        saved_topics = snapshot.load(snapshot.topics_file(state), state.meta(topic_snapshot.META))
         state.close()
         model = load_site(site)[1]
         if stored != fresh_object_hashes(model):
             raise SystemExit(f"seed {seed} step {step}: after {log[-3:]}, the build state keeps object hashes "
                              "that differ from the model's")
-        fresh = root / "fresh-model.marshal"
-        if saved and saved[1:] != snapshot.load(fresh, snapshot.save(model, fresh))[1:]:
+        fresh, fresh_topics = root / "fresh-model.marshal", root / "fresh-topics.marshal"
+        if (saved is None) != (saved_topics is None) or saved and (
+                saved != snapshot.load(fresh, snapshot.save(model, fresh))
+                or saved_topics != snapshot.load(fresh_topics, snapshot.save_topics(model, fresh_topics))):
             raise SystemExit(f"seed {seed} step {step}: after {log[-3:]}, the model's snapshot is not the model's")
     shutil.rmtree(root)
     print(f"seed {seed}: {steps} rebuilds equal to clean builds, {sum(map(len, log))} edits", flush=True)

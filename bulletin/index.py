@@ -59,6 +59,11 @@ class _YearResolver:
         return digest_end.year
 
 
+def best_spelling(counts: Counter) -> str:
+    """A topic's name: its most frequent spelling; on a tie, the first in alphabetical order."""
+    return min(counts.items(), key=lambda kv: (-kv[1], vietnamese_sort_key(kv[0])))[0]
+
+
 class _Topics:
     def __init__(self) -> None:
         self.spellings: dict[str, Counter] = defaultdict(Counter)
@@ -71,9 +76,7 @@ class _Topics:
 
     def finish(self) -> None:
         for slug, counter in self.spellings.items():
-            # the most frequent spelling; on a tie, the first in alphabetical order
-            best = min(counter.items(), key=lambda kv: (-kv[1], vietnamese_sort_key(kv[0])))
-            self.by_slug[slug] = Topic(slug, best[0], urls.topic(slug))
+            self.by_slug[slug] = Topic(slug, best_spelling(counter), urls.topic(slug), spellings=dict(counter))
 
     def lookup(self, names) -> list[Topic]:
         seen: dict[str, Topic] = {}

@@ -154,6 +154,7 @@ class Topic:
     url: str
     items: list["Item"] = field(default_factory=list)  # newest first
     digests: list["Digest"] = field(default_factory=list)  # digests tagged as a whole
+    spellings: dict[str, int] = field(default_factory=dict)  # how often each spelling is written (the name: the most)
 
     def __repr__(self) -> str:  # (the generated one walks the whole model)
         return f"Topic({self.slug})"

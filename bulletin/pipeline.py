@@ -15,14 +15,14 @@ from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
 
-from . import __version__, snapshot, urls
+from . import __version__, snapshot, topic_snapshot, urls
 from .build import BuildResult
 from .carried_hashes import CarriedHashes
 from .config import SiteConfig
 from .deps import object_hashes
 from .errors import BuildError
 from .feeds import atom_feed, sitemap_files
-from .index import build_index
+from .index import build_index, item_topics
 from .inputs import static_files
 from .memory import collector_paused, settle
 from .model import Site
@@ -45,6 +45,7 @@ from .sources import SourcesLoading
 from .state import BuildState, digest_of
 from .stored_bodies import BodyStore
 from .topic_rules import TopicRules
+from .topic_snapshot import unique_slugs
 from .workers import run_beside
 from .write import OutputsPresent, OutputWriter
 
@@ -103,6 +104,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     present = OutputsPresent(writer.output, recorded, workers)  # a file deleted by hand is made again
     try:
         snapshot_stamp = db.meta(snapshot.META)  # last build's model, saved (snapshot.py)
+        topics_stamp = db.meta(topic_snapshot.META)  # and its topics, apart
         loaded = loading.result(read_bodies=not snapshot_stamp)
         if loaded.errors:
             raise BuildError(loaded.errors)
@@ -114,8 +116,10 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         carried = CarriedHashes.of(loaded, db, old_objects, rules)
         same_structure = carried is not None and carried.same_structure  # only texts changed
         same_documents = carried is not None and carried.same_documents  # only texts and topics
-        # After an edit of texts alone, last build's model with the new texts: no body read back, no index made.
-        restored = _restored_model(db, loaded, snapshot_stamp) if same_structure else None
+        # After an edit of texts (and topics) alone, last build's model with the new texts (and
+        # topics): no body read back, no index made.
+        restored = (_restored_model(db, loaded, snapshot_stamp, topics_stamp, same_structure, rules)
+                    if same_documents else None)
         if restored:
             site = restored[0]
         else:
@@ -199,7 +203,10 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
     made_lists = json.dumps(last_model_files.made_lists) if model_files else saved_lists
     if not (restored and restored[1]):  # the snapshot no longer holds this model: saved again, or forgotten
         snapshot_stamp = snapshot.save(site, snapshot.snapshot_file(db)) if snapshot.worth_saving(
-            db, site, same_structure) else ""
+            db, site, same_documents) else ""
+        topics_stamp = snapshot.save_topics(site, snapshot.topics_file(db)) if snapshot_stamp else ""
+    elif not same_structure:  # the snapshot holds the model but for its topics, saved again alone
+        topics_stamp = snapshot.save_topics(site, snapshot.topics_file(db))
     db.save(sources=loaded.fresh_records, removed_sources=loaded.removed,
             objects=objects, old_objects=old_objects,
             # rows that changed besides the pages rendered (stored as they rendered): files with
@@ -211,6 +218,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
                   "pages": str(plan.pages), "files": str(len(produced) + len(rendered)),
                   "digests": str(len(site.digests)),
                   PLAN_META: json.dumps(plan.templates), snapshot.META: snapshot_stamp or "",
+                  topic_snapshot.META: topics_stamp or "",
                   **({LastPostings.META: postings.made} if postings.made else {}),
                   **({LastModelFiles.META: made_lists} if made_lists != saved_lists else {})})  # 3.8 MB at 10,000
     if loaded.changed or loaded.removed:
@@ -249,15 +257,38 @@ def _store_parsed(db: BuildState, loaded) -> None:
         db.save_parsed(loaded.parsed)
 
 
-def _restored_model(db: BuildState, loaded, stamp: str | None) -> tuple[Site, bool] | None:
-    """Last build's model from its snapshot, with the texts of the files read again; and whether
-    the snapshot still holds it (snapshot.restore)."""
+def _restored_model(db: BuildState, loaded, stamp: str | None, topics_stamp: str | None, same_topics: bool,
+                    rules: TopicRules | None) -> tuple[Site, bool] | None:
+    """Last build's model from its snapshot, with the texts of the files read again (and, unless
+    `same_topics`, their topics, which the site's topic `rules` may find in their texts); and
+    whether the snapshot still holds it (snapshot.restore)."""
     saved = snapshot.load(snapshot.snapshot_file(db), stamp)
+    saved_topics = snapshot.load(snapshot.topics_file(db), topics_stamp)
     # Pages read their HTML from the state: it must hold every body (but those parsed here, stored next).
-    if saved is None or not db.has_parsed([s.body_key for s in loaded.digests if s.body_key not in loaded.parsed]):
+    if saved is None or saved_topics is None or not db.has_parsed(
+            [s.body_key for s in loaded.digests if s.body_key not in loaded.parsed]):
         return None
-    return snapshot.restore(saved, loaded.digests, lambda source: db.texts_of(source.body_key), loaded.fresh,
-                            loaded.reread)
+    renamed = None if same_topics else _renamed(db, loaded, rules)
+    return snapshot.restore(saved, saved_topics, loaded.digests, lambda source: db.texts_of(source.body_key),
+                            loaded.fresh, loaded.reread, renamed)
+
+
+def _renamed(db: BuildState, loaded, rules: TopicRules | None) -> dict[str, snapshot.Renamed]:
+    """The topic names each file read again counted in last build and counts now, and its topics."""
+    previous = {source.rel: source for source in loaded.previous}
+    before = db.parsed([source.body_key for source in loaded.previous])
+    renamed = {}
+    for source in loaded.digests:
+        if source.rel in loaded.reread:
+            old_source, body = previous[source.rel], loaded.fresh[source.body_key]
+            old_body = before[old_source.body_key]
+            items = [item_topics(body, n, rules) for n in range(len(body.items))]
+            renamed[source.rel] = snapshot.Renamed(
+                [*old_source.topics, *(name for n in range(len(old_body.items))
+                                       for name in item_topics(old_body, n, rules))],
+                [*source.topics, *(name for names in items for name in names)],
+                (unique_slugs(source.topics), tuple(map(unique_slugs, items))))
+    return renamed
 
 
 def _keep_bodies_out_of_memory(db: BuildState, loaded) -> BodyStore:

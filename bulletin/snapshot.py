@@ -26,9 +26,11 @@ import marshal
 import os
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+from . import topic_snapshot
 from .index import archive_of
 from .memory import collector_paused
 from .model import (
@@ -40,11 +42,10 @@ from .model import (
     ParsedBody,
     Site,
     StoredTexts,
-    Topic,
 )
 from .state import BuildState
 
-FORMAT = 1
+FORMAT = 2
 META = "model snapshot"  # build state meta: the stamp of the snapshot of the last build's model
 # Digests from which a build saves its model's snapshot: at 1,000 digests, reading the bodies
 # back and indexing them takes 0.14 s, and saving the snapshot 0.06 s.
@@ -55,35 +56,33 @@ def snapshot_file(db: BuildState) -> Path | None:
     return db.path.with_name(db.path.stem + "-model.marshal") if db.path else None
 
 
-def worth_saving(db: BuildState, site: Site, same_structure: bool) -> bool:
+def topics_file(db: BuildState) -> Path | None:
+    return db.path.with_name(db.path.stem + "-topics.marshal") if db.path else None
+
+
+def worth_saving(db: BuildState, site: Site, same_documents: bool) -> bool:
     """Whether this build saves its model (unless the snapshot holds it already). Saving costs
     0.7-0.8 s at 10,000 digests, about what one restore saves: it is done by a build that
-    found the structure unchanged (an edit of texts, of a template…), as the next edit will
-    most likely be one too, and not by every first build or change of structure (an added
-    digest, a topic), whose next build may as well change the structure again."""
-    return db.path is not None and same_structure and len(site.digests) >= MIN_DIGESTS
+    found the documents unchanged (an edit of texts or topics, of a template…), as the next
+    edit will most likely be one too, and not by every first build or change of structure (an
+    added digest, a citation), whose next build may as well change the structure again."""
+    return db.path is not None and same_documents and len(site.digests) >= MIN_DIGESTS
 
 
 def save(site: Site, path: Path) -> str:
     """Write the model's snapshot; the stamp to save in the build state with this build. The
-    three lists are made and written one after the other: at 10,000 digests each is a few
-    hundred thousand tuples, not to be held all at once at the end of a build."""
+    lists are made and written one after the other: at 10,000 digests each is a few hundred
+    thousand tuples, not to be held all at once at the end of a build. Its topics are saved
+    apart (`save_topics`), so that an edit of topics saves them alone."""
     digest_at = {id(d): n for n, d in enumerate(site.digests)}
-    topic_at = {id(t): n for n, t in enumerate(site.topics)}
     decision_at = {id(x): n for n, x in enumerate(site.decisions)}
 
     def digests() -> list[tuple]:
-        return [(d.source.rel, d.lead_text, tuple([topic_at[id(t)] for t in d.topics]),
-                 tuple([decision_at[id(x)] for x in d.decisions]),
+        return [(d.source.rel, d.lead_text, tuple([decision_at[id(x)] for x in d.decisions]),
                  tuple([(marker, decision_at[id(x)]) for marker, x in d.link_targets.items()]),
-                 tuple([(i.heading, i.heading_html, i.anchor, tuple([topic_at[id(t)] for t in i.topics]),
-                         tuple([decision_at[id(x)] for x in i.decisions])) for i in d.items]))
+                 tuple([(i.heading, i.heading_html, i.anchor, tuple([decision_at[id(x)] for x in i.decisions]))
+                        for i in d.items]))
                 for d in site.digests]
-
-    def topics() -> list[tuple]:
-        return [(t.slug, t.name, t.url, tuple([n for i in t.items for n in (digest_at[id(i.digest)], i.position)]),
-                 tuple([digest_at[id(d)] for d in t.digests]))
-                for t in site.topics]
 
     def decisions() -> list[tuple]:
         return [(x.key, x.type, x.type_name, x.number, x.issuer, x.year, x.date and x.date.toordinal(), x.title,
@@ -93,22 +92,36 @@ def save(site: Site, path: Path) -> str:
                 for x in site.decisions]
 
     stamp = secrets.token_hex(8)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.new")
-    try:
-        with open(temporary, "wb") as file:
-            for part in (lambda: (FORMAT, stamp), digests, topics, decisions):
-                data = marshal.dumps(part())
-                file.write(len(data).to_bytes(8, "little") + data)
-        os.replace(temporary, path)  # a reader sees the old file or the new one
-    finally:
-        temporary.unlink(missing_ok=True)
+    write(path, stamp, (digests, decisions))
     return stamp
 
 
-def load(path: Path | None, stamp: str | None) -> tuple | None:
-    """The snapshot at `path` (header, digests, topics, decisions), if it is the one stamped
-    `stamp`. Read with the collector off: a million tuples, no garbage, and the collections
-    their making set off took 0.5 s at 10,000 digests (`collector_paused`)."""
+def save_topics(site: Site, path: Path) -> str:
+    """Write the snapshot of the model's topics (topic_snapshot.py); its stamp."""
+    stamp = secrets.token_hex(8)
+    write(path, stamp, topic_snapshot.parts(site))
+    return stamp
+
+
+def write(path: Path, stamp: str, parts) -> None:
+    """A stamped file of `marshal` parts (each a value, or a function that makes it when its turn
+    comes), written under another name and renamed: a reader sees the old file or the new one."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.new")
+    try:
+        with open(temporary, "wb") as file:
+            for part in ((FORMAT, stamp), *parts):
+                data = marshal.dumps(part() if callable(part) else part)
+                file.write(len(data).to_bytes(8, "little") + data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def load(path: Path | None, stamp: str | None, count: int = 2) -> tuple | None:
+    """The `count` parts of the file at `path` (the model's: digests, decisions) after its
+    header, if it is the one stamped `stamp`. Read with the collector off: a million tuples, no
+    garbage, and the collections their making set off took 0.5 s at 10,000 digests
+    (`collector_paused`)."""
     if path is None or not stamp:
         return None
     try:
@@ -118,7 +131,7 @@ def load(path: Path | None, stamp: str | None) -> tuple | None:
     parts = []
     start = 0
     with collector_paused():
-        while start < len(data) and len(parts) < 4:  # (marshal.load from a file reads it object by object: 1 s)
+        while start < len(data) and len(parts) < count + 1:  # (marshal.load of a file: object by object, 1 s)
             end = start + 8 + int.from_bytes(data[start:start + 8], "little")
             try:
                 parts.append(marshal.loads(data[start + 8:end]))
@@ -127,27 +140,51 @@ def load(path: Path | None, stamp: str | None) -> tuple | None:
             if parts[0] != (FORMAT, stamp):
                 return None
             start = end
-    return tuple(parts) if len(parts) == 4 and start == len(data) else None
+    return tuple(parts[1:]) if len(parts) == count + 1 and start == len(data) else None
 
 
-def restore(saved: tuple, sources: list[DigestSource], texts_of: Callable[[DigestSource], StoredTexts],
-            fresh: dict[str, ParsedBody], reread: set[str]) -> tuple[Site, bool] | None:
+def restore(saved: tuple, saved_topics: tuple, sources: list[DigestSource],
+            texts_of: Callable[[DigestSource], StoredTexts], fresh: dict[str, ParsedBody], reread: set[str],
+            renamed: dict[str, Renamed] | None = None) -> tuple[Site, bool] | None:
     """The saved model, made of this build's `sources` (the digests' files, as read now), with
     the files read again (`reread`) given their new texts from their `fresh` bodies, and every
     other digest's texts read when asked (`texts_of`); and whether the snapshot still holds it
-    (the one text it holds, a lead, unchanged). None if it is not a model of these sources."""
-    _, digest_rows, topic_rows, decision_rows = saved
+    (the one text it holds, a lead, unchanged). Its topics are the saved ones
+    (topic_snapshot.py), but for the files whose topics may have changed (`renamed`). None if
+    it is not a model of these sources."""
+    digest_rows, decision_rows = saved
     by_rel = {source.rel: source for source in sources}
     if len(digest_rows) != len(by_rel) or any(row[0] not in by_rel for row in digest_rows):
         return None
-    with collector_paused():
-        return _restore(digest_rows, topic_rows, decision_rows, by_rel, texts_of, fresh, reread)
+    topics = topic_snapshot.slugs_of(saved_topics, len(digest_rows))
+    if topics is None:
+        return None
+    spellings, slugs = topics
+    try:
+        for n, row in enumerate(digest_rows):
+            change = renamed.get(row[0]) if renamed else None
+            if change is not None:
+                topic_snapshot.respell(spellings, change.old_names, change.new_names)
+                slugs[n] = change.slugs
+        with collector_paused():
+            return _restore(digest_rows, decision_rows, by_rel, texts_of, fresh, reread, spellings, slugs)
+    except ValueError:  # topics that are not those of these sources
+        return None
 
 
-def _restore(digest_rows: list, topic_rows: list, decision_rows: list, by_rel: dict[str, DigestSource],
-             texts_of: Callable[[DigestSource], StoredTexts], fresh: dict[str, ParsedBody], reread: set[str]
-             ) -> tuple[Site, bool] | None:
-    topics = [Topic(slug, name, url) for slug, name, url, _, _ in topic_rows]
+@dataclass
+class Renamed:
+    """A file read again whose topics may have changed: the topic names its last version and
+    this one count (`index._Topics.count`), and its topics now (`topic_snapshot.TopicSlugs`)."""
+
+    old_names: list[str]
+    new_names: list[str]
+    slugs: topic_snapshot.TopicSlugs
+
+
+def _restore(digest_rows: list, decision_rows: list, by_rel: dict[str, DigestSource],
+             texts_of: Callable[[DigestSource], StoredTexts], fresh: dict[str, ParsedBody], reread: set[str],
+             spellings: dict, slugs: list) -> tuple[Site, bool] | None:
     dates: dict[int, dt.date] = {}
 
     def date(ordinal: int | None) -> dt.date | None:
@@ -162,22 +199,21 @@ def _restore(digest_rows: list, topic_rows: list, decision_rows: list, by_rel: d
                  for key, type_, type_name, number, issuer, year, ordinal, title, url, label, base, _
                  in decision_rows]
     digests = []
-    for rel, lead_text, topic_places, decision_places, link_targets, item_rows in digest_rows:
+    for rel, lead_text, decision_places, link_targets, item_rows in digest_rows:
         source = by_rel[rel]
         digest = Digest(source=source, lead_text=lead_text, url=source.url, title=source.title,
                         week_start=source.week_start, week_end=source.week_end, published=source.published,
                         issuer=source.issuer, author=source.author, summary=source.summary or lead_text,
-                        extra=source.extra, topics=[topics[n] for n in topic_places], texts=texts_of(source))
+                        extra=source.extra, topics=[], texts=texts_of(source))
         digest.decisions = [decisions[n] for n in decision_places]
         digest.link_targets = {marker: decisions[n] for marker, n in link_targets}
-        digest.items = [Item(digest, position, heading, heading_html, anchor, [topics[n] for n in topic_places],
-                             None, [decisions[n] for n in decision_places])
-                        for position, (heading, heading_html, anchor, topic_places, decision_places)
-                        in enumerate(item_rows)]
+        digest.items = [Item(digest, position, heading, heading_html, anchor, [], None,
+                             [decisions[n] for n in decision_places])
+                        for position, (heading, heading_html, anchor, decision_places) in enumerate(item_rows)]
         digests.append(digest)
-    for topic, (_, _, _, items, digest_places) in zip(topics, topic_rows):
-        topic.items = [digests[items[n]].items[items[n + 1]] for n in range(0, len(items), 2)]
-        topic.digests = [digests[n] for n in digest_places]
+    if any(len(items) != len(digest.items) for digest, (_, items) in zip(digests, slugs)):
+        return None
+    topics = topic_snapshot.put_topics(digests, slugs, spellings)
     for decision, row in zip(decisions, decision_rows):
         decision.mentions = [Mention(digests[d], digests[d].items[position] if position >= 0 else None, anchor,
                                      text, sentence)

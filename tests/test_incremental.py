@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulletin import snapshot
+from bulletin import snapshot, topic_snapshot
 from bulletin.build import build_site, load_site
 from bulletin.pipeline import fresh_object_hashes
 from bulletin.search.index import documents
@@ -112,6 +112,7 @@ def stored_rows(source: Path, output: Path) -> dict[str, list[tuple]]:
     try:
         meta = dict(db.db.execute("SELECT name, value FROM meta"))
         meta.pop(snapshot.META, None)  # one per snapshot, which a build saves or not (`stored_snapshot`)
+        meta.pop(topic_snapshot.META, None)
         return {"outputs": list(db.db.execute("SELECT path, hash, fingerprint, deps FROM outputs")),
                 "sources": list(db.db.execute("SELECT rel, size, mtime_ns, hash, record FROM sources")),
                 "meta": list(meta.items())}
@@ -124,17 +125,21 @@ def stored_snapshot(source: Path, output: Path) -> tuple | None:
     db = BuildState(state_file(source, output))
     try:
         saved = snapshot.load(snapshot.snapshot_file(db), db.meta(snapshot.META))
-        return saved and saved[1:]
+        topics = snapshot.load(snapshot.topics_file(db), db.meta(topic_snapshot.META))
+        assert (saved is None) == (topics is None), "a model's snapshot without its topics', or the reverse"
+        return saved and (saved, topics)
     finally:
         db.close()
 
 
 def snapshot_of(site, folder: Path) -> tuple:
-    """A model's snapshot, as a build would save it."""
-    path = folder / "fresh-model.marshal"
-    saved = snapshot.load(path, snapshot.save(site, path))
+    """A model's snapshot, and its topics', as a build would save them."""
+    path, topics_path = folder / "fresh-model.marshal", folder / "fresh-topics.marshal"
+    saved = snapshot.load(path, snapshot.save(site, path)), snapshot.load(topics_path, snapshot.save_topics(
+        site, topics_path))
     path.unlink()
-    return saved[1:]
+    topics_path.unlink()
+    return saved
 
 
 def stored_hashes(source: Path, output: Path) -> dict[str, str]:
@@ -809,8 +814,8 @@ def test_serves_parsed_bodies_are_read_once_and_trusted_only_while_the_state_has
     site, output = built
     memo: dict = {}
     rng = random.Random(3)
-    # (topic changes: after an edit of texts alone, the model is restored whole, no body read: snapshot.py)
-    change_topics(site, rng)
+    # (citation changes: after an edit of texts or topics alone, the model is restored, no body read: snapshot.py)
+    change_citation(site, rng)
     build_site(site, output, parsed_memo=memo)
     digests = len(list((site / "content").rglob("*.md")))
     assert len(memo) == digests - 1  # all but the one parsed now, which the next build reads
@@ -821,7 +826,7 @@ def test_serves_parsed_bodies_are_read_once_and_trusted_only_while_the_state_has
     monkeypatch.setattr(bulletin.state.BuildState, "_read_back",
                         lambda self, key, stored: unpickled.append(1) or real_read_back(self, key, stored))
     monkeypatch.setattr(bulletin.sources, "unpack_body", bulletin.stored_bodies.unpack_body)
-    change_topics(site, rng)
+    change_citation(site, rng)
     build_site(site, output, parsed_memo=memo)
     # the body parsed now (unpacked from its stored form), and the one parsed by the last build
     assert len(unpickled) <= 2 < digests and len(memo) >= digests - 1

@@ -118,8 +118,10 @@ def test_only_an_edit_of_texts_carries_the_structure_over(tmp_path, monkeypatch,
     if changed == TEXTS:  # last build's model restored (snapshot.py); nothing hashed but what the edit
         # reaches, no page's context, no digest element, no filter
         assert not indexed and not hashed and not identities and "digest_json" not in elements and not filters
-    elif changed == TOPICS:  # the topics besides: their hashes, their pages' contexts, the elements that name them
-        assert not hashed and identities and all("topic" in names or "topics" in names for names in identities)
+    elif changed == TOPICS:  # the topics besides (worked out from the topics' snapshot): their hashes, their
+        # pages' contexts, the elements that name them
+        assert not indexed and not hashed and identities
+        assert all("topic" in names or "topics" in names for names in identities)
         assert "digest_json" in elements
         # only the filters of topics whose lists changed (none when a spelling did), never the types'
         assert bool(filters) == (name != "a topic spelled otherwise")
@@ -185,13 +187,15 @@ def test_topics_found_by_rules_in_an_items_text_are_part_of_the_structure(tmp_pa
     source = site / OLDEST
     source.write_text(source.read_text(encoding="utf-8").replace(' {topics="Y tế"}', ""), encoding="utf-8")
     output = tmp_path / "out"
-    build_site(site, output)
+    _built(site, output)
     source.write_text(source.read_text(encoding="utf-8").replace("Kế hoạch số", f"{sentence} Kế hoạch số"),
                       encoding="utf-8")
     _touch_later(source)
     seen = _spy_on_structure(monkeypatch)
+    indexed = _count(monkeypatch, pipeline, "build_index")
     result = build_site(site, output)
     assert seen == [TEXTS if texts_only else TOPICS]  # a keyword found: the item's topics changed
+    assert not indexed  # the model restored, with its topics worked out again by the rules (topic_snapshot.py)
     assert ("topics/du-lich/index.html" in result.changed) is not texts_only
     assert_same_as_clean(site, output, tmp_path / "clean")
 
@@ -232,43 +236,53 @@ def test_a_small_site_saves_no_snapshot_and_indexes_again_after_an_edit_of_texts
     assert_same_as_clean(site, output, tmp_path / "clean")
 
 
-def test_a_snapshot_that_is_not_the_last_builds_is_not_restored(tmp_path, monkeypatch):
+@pytest.mark.parametrize("saved, first, then", [
+    ("*-model.marshal", "the lead", "a sentence that cites a document"),
+    ("*-topics.marshal", "an item's topics", "an item's new topic"),  # (topic_snapshot.py: stamped apart)
+])
+def test_a_snapshot_that_is_not_the_last_builds_is_not_restored(tmp_path, monkeypatch, saved, first, then):
     """A build that failed after writing its snapshot, or another output's: the stamp in the
-    build state is not the file's."""
+    build state is not the file's, and the build indexes every file again."""
     site = _sixteen_digests(tmp_path / "site")
     output = tmp_path / "out"
     _built(site, output)
-    (snapshot_path,) = (site / ".bulletin").glob("*-model.marshal")
+    (snapshot_path,) = (site / ".bulletin").glob(saved)
     stale = snapshot_path.read_bytes()
     source = site / OLDEST
-    source.write_text(EDITS["the lead"][0](source.read_text(encoding="utf-8")), encoding="utf-8")
-    _touch_later(source)
-    build_site(site, output)  # a new lead, which the snapshot holds: a new snapshot
-    snapshot_path.write_bytes(stale)  # an older snapshot, not the one whose stamp the state holds
-    source.write_text(EDITS["a sentence that cites a document"][0](source.read_text(encoding="utf-8")),
-                      encoding="utf-8")
-    _touch_later(source)
     indexed = _count(monkeypatch, pipeline, "build_index")
-    build_site(site, output)
+    for name in (first, then):
+        source.write_text(EDITS[name][0](source.read_text(encoding="utf-8")), encoding="utf-8")
+        _touch_later(source)
+        build_site(site, output)
+        if name == first:  # restored, and the file saved again (a new lead; new topics)
+            assert not indexed and snapshot_path.read_bytes() != stale
+            snapshot_path.write_bytes(stale)  # an older file, not the one whose stamp the state holds
     assert indexed
     assert_same_as_clean(site, output, tmp_path / "clean")
 
 
-def test_an_edit_of_texts_in_a_digest_that_cites_nothing(tmp_path, monkeypatch):
-    """No document reaches it: it is reached as the file read again."""
+def _edit_a_digest_of_its_own(tmp_path: Path, monkeypatch, text: str, old: str, new: str) -> list[str]:
+    """Add a digest (`text`) to the sixteen and build; replace `old` by `new` in it and build
+    again, equal to a clean build; what that build found the edit changed."""
     site = _sixteen_digests(tmp_path / "site")
-    plain = site / "content" / "2019" / "w14.md"
-    plain.write_text('---\ntitle: "Bản tin không trích dẫn"\nweek_start: 2019-04-08\nweek_end: 2019-04-14\n'
-                     'issuer: "UBND tỉnh"\n---\n\nTuần này không có văn bản nào.\n\n## Thời tiết\n\nTrời mưa.\n',
-                     encoding="utf-8")
+    path = site / "content" / "2019" / "w99.md"
+    path.write_text(text, encoding="utf-8")
     output = tmp_path / "out"
     _built(site, output)
-    plain.write_text(plain.read_text(encoding="utf-8").replace("Trời mưa.", "Trời nắng."), encoding="utf-8")
-    _touch_later(plain)
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    _touch_later(path)
     seen = _spy_on_structure(monkeypatch)
     build_site(site, output)
-    assert seen == [TEXTS]
+    found = list(seen)
     assert_same_as_clean(site, output, tmp_path / "clean")
+    return found
+
+
+def test_an_edit_of_texts_in_a_digest_that_cites_nothing(tmp_path, monkeypatch):
+    """No document reaches it: it is reached as the file read again."""
+    plain = ('---\ntitle: "Bản tin không trích dẫn"\nweek_start: 2019-04-08\nweek_end: 2019-04-14\n'
+             'issuer: "UBND tỉnh"\n---\n\nTuần này không có văn bản nào.\n\n## Thời tiết\n\nTrời mưa.\n')
+    assert _edit_a_digest_of_its_own(tmp_path, monkeypatch, plain, "Trời mưa.", "Trời nắng.") == [TEXTS]
 
 
 def _insert_item(site: Path, rng) -> None:
@@ -325,16 +339,26 @@ def test_a_page_of_a_list_whose_membership_is_last_builds_has_last_builds_identi
 def test_a_digest_without_items_that_changes_topics_moves_its_lead_between_the_topics_filters(tmp_path, monkeypatch):
     """A digest without items is one search document, its lead, found under the digest's topics:
     the filters of the topics it leaves and joins are made again (search/index.py)."""
+    lead_only = ('---\ntitle: "Chỉ có phần mở đầu"\nweek_start: 2019-06-03\nweek_end: 2019-06-09\n'
+                 'topics: [Nông nghiệp]\n---\n\nTuần này UBND tỉnh ban hành Quyết định số 77/QĐ-UBND.\n')
+    assert _edit_a_digest_of_its_own(tmp_path, monkeypatch, lead_only, "[Nông nghiệp]", "[Y tế]") == [TOPICS]
+
+
+def test_topic_spellings_counted_off_and_in_give_the_name_a_clean_build_gives(tmp_path, monkeypatch):
+    """A topic's name is its most written spelling: edits that change which one it is, one
+    file at a time, each restored with its topics worked out again (topic_snapshot.respell)."""
     site = _sixteen_digests(tmp_path / "site")
     output = tmp_path / "out"
-    lead_only = site / "content" / "2019" / "w99.md"
-    lead_only.write_text('---\ntitle: "Chỉ có phần mở đầu"\nweek_start: 2019-06-03\nweek_end: 2019-06-09\n'
-                         'topics: [Nông nghiệp]\n---\n\nTuần này UBND tỉnh ban hành Quyết định số 77/QĐ-UBND.\n',
-                         encoding="utf-8")
     _built(site, output)
-    lead_only.write_text(lead_only.read_text(encoding="utf-8").replace("[Nông nghiệp]", "[Y tế]"), encoding="utf-8")
-    _touch_later(lead_only)
-    seen = _spy_on_structure(monkeypatch)
-    build_site(site, output)
-    assert seen == [TOPICS]
-    assert_same_as_clean(site, output, tmp_path / "clean")
+    indexed = _count(monkeypatch, pipeline, "build_index")
+    files = sorted((site / "content" / "2019").glob("w*.md"))
+    for n, path in enumerate(files[:10]):  # "Y tế" in 16 files, then "Y TẾ" in more and more of them
+        path.write_text(path.read_text(encoding="utf-8").replace('{topics="Y tế"}', '{topics="Y TẾ"}'),
+                        encoding="utf-8")
+        _touch_later(path)
+        build_site(site, output)
+        assert not indexed
+        if n in (6, 7, 9):  # (before, at and after the tie: 8 against 8)
+            assert_same_as_clean(site, output, tmp_path / f"clean{n}")
+            indexed.clear()  # (the clean build's)
+    assert "Y TẾ" in (output / "topics" / "index.html").read_text(encoding="utf-8")
