@@ -1,21 +1,23 @@
-"""The last build's index, saved whole in a file beside the build state.
+"""The last build's index, saved whole in files beside the build state.
 
 After an edit of texts alone (carried_hashes.CarriedHashes.same_structure) the index is last
 build's, object for object and list for list, but for the texts of the files read again. A
-rebuild then restores it from this file, puts in those files' new texts, and neither reads
+rebuild then restores it from these files, puts in those files' new texts, and neither reads
 every other parsed body back nor indexes the archive again: at 10,000 digests, reading and
-restoring the file takes 0.65 s where those took 1.4 s.
+restoring them takes 0.45 s where those took 1.4 s. After an edit of texts and topics alone
+(`same_documents`), the same, with the topics worked out again (topic_snapshot.py).
 
-The file holds what the index made of the content files, not the files' fields (a digest's
-title, dates… come from the sources the build reads anyway), nor their longest texts (items'
-texts and citations' sentences are read from the build state when something asks, as they
-are after a read-back). It is `marshal` of plain tuples, with objects as positions in the
-lists of digests, topics and decisions: 36 MB at 10,000 digests, read in 0.25 s where the
+The model's file holds what the index made of the content files, not the files' fields (a
+digest's title, dates… come from the sources the build reads anyway), nor their longest texts
+(items' texts and citations' sentences are read from the build state when something asks, as
+they are after a read-back), nor its topics, saved apart (`save_topics`) so that an edit of
+topics saves them alone. Each file is `marshal` of plain tuples, with objects as positions in
+the lists of digests, topics and decisions: 36 MB at 10,000 digests, read in 0.25 s where the
 same model pickled took 0.7 s (and 4.5 s to save, recursing through the digests' linked list).
 
-It is trusted only with the stamp that the build state saved with the build that wrote it:
+Each is trusted only with the stamp that the build state saved with the build that wrote it:
 a build that failed after writing it, or a state reset since, leaves it unused. A build that
-changes the structure forgets it; one that finds the structure unchanged saves it
+changes the structure forgets them; one that finds the documents unchanged saves them
 (`worth_saving`).
 """
 

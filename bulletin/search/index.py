@@ -48,7 +48,6 @@ from importlib import resources
 from typing import Callable, Iterator, Protocol
 
 from ..citations import TYPE_NAMES
-from ..deps import membership_key
 from ..i18n import Messages
 from ..model import Decision, Digest, Item, Site
 from ..parse import LEAD_ANCHOR
@@ -320,6 +319,9 @@ def _filter_files(site: Site, items: list[Item], decisions: list[Decision], mani
     if last is not None and last.texts_only and all(path in last.outputs for path in paths):
         yield from ((path, None, "") for path in paths)
         return
+    # (imported here: Jinja2 must not be imported before the parse workers fork, test_workers.py)
+    from ..deps import membership_key
+
     # After an edit of texts and topics alone (`last.changed`), ids, types and the documents'
     # decisions are last build's: so are the types' filters, and, while the topics are the same
     # ones, each topic's whose lists are.
