@@ -1,17 +1,17 @@
 """Which pages a build renders again: those whose fingerprint changed or that read a changed object.
 
 A page's fingerprint is a hash of its template files (with the site chrome's) and of the
-identity of its context (deps.identity). A page whose context is objects named by its
-URL (`Page.keyed`: a digest's page, a decision's, a year's, a week's) has the same identity as long as it has
-the same URL; when its template files are also those of the last build (`templates` in
-the build state), last build's fingerprint is this build's, and is not computed again:
-at 10,000 digests that is 130,000 hashes less per rebuild. A page of a list (`Page.part_of`:
-a topic's items, a year's decisions of a type) has the same identity as long as that list's
-membership hash (deps.py) is last build's: 4,400 pages at 10,000 digests, whose identities
-a digest added or deleted need not make again but for the lists it is in. When an edit changed only
-texts (carried_hashes.CarriedHashes.same_structure), every page's context is made of the
-same objects in the same lists as last build's, and the same holds for every page; when it
-changed only texts and topics (`same_documents`), for every page but the topics'.
+identity of its context (deps.identity). A page whose context is objects named by its URL
+(`Page.keyed`: a digest's page, a decision's, a year's, a week's) has the same identity as
+long as it has the same URL; when its template files are also those of the last build
+(`templates` in the build state), last build's fingerprint is this build's, and is not
+computed again: at 10,000 digests that is 140,000 hashes less per rebuild. A page of a list
+(`Page.part_of`: a topic's items, a year's decisions of a type) has the same identity as
+long as that list's membership hash (deps.py) is last build's: of 4,400 such pages at 10,000
+digests, a digest added or deleted makes again the identities of those of its lists only.
+When an edit changed only texts (carried_hashes.CarriedHashes.same_structure), every page's
+context is made of the same objects in the same lists as last build's; when it changed only
+texts and topics (`same_documents`), every page's but the topics'.
 """
 
 from __future__ import annotations

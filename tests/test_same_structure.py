@@ -281,7 +281,8 @@ def _edit_a_digest_of_its_own(tmp_path: Path, monkeypatch, text: str, old: str, 
 def test_an_edit_of_texts_in_a_digest_that_cites_nothing(tmp_path, monkeypatch):
     """No document reaches it: it is reached as the file read again."""
     plain = ('---\ntitle: "Bản tin không trích dẫn"\nweek_start: 2019-04-08\nweek_end: 2019-04-14\n'
-             'issuer: "UBND tỉnh"\n---\n\nTuần này không có văn bản nào.\n\n## Thời tiết\n\nTrời mưa.\n')
+             'issuer: "UBND tỉnh"\n---\n\nTuần này không có văn bản nào.\n\n'
+             '## Thời tiết\n\nTrời mưa.\n')
     assert _edit_a_digest_of_its_own(tmp_path, monkeypatch, plain, "Trời mưa.", "Trời nắng.") == [TEXTS]
 
 
@@ -340,7 +341,8 @@ def test_a_digest_without_items_that_changes_topics_moves_its_lead_between_the_t
     """A digest without items is one search document, its lead, found under the digest's topics:
     the filters of the topics it leaves and joins are made again (search/index.py)."""
     lead_only = ('---\ntitle: "Chỉ có phần mở đầu"\nweek_start: 2019-06-03\nweek_end: 2019-06-09\n'
-                 'topics: [Nông nghiệp]\n---\n\nTuần này UBND tỉnh ban hành Quyết định số 77/QĐ-UBND.\n')
+                 'topics: [Nông nghiệp]\n---\n\n'
+                 'Tuần này UBND tỉnh ban hành Quyết định số 77/QĐ-UBND.\n')
     assert _edit_a_digest_of_its_own(tmp_path, monkeypatch, lead_only, "[Nông nghiệp]", "[Y tế]") == [TOPICS]
 
 

@@ -329,8 +329,9 @@ def _filter_files(site: Site, items: list[Item], decisions: list[Decision], mani
         path in last.outputs for path in paths[len(site.topics):])
     same_topics = last is not None and last.changed is not None and not any(
         key.startswith("t:") and "/" not in key for key in last.changed)
+    # (a digest without items is found under its own topics: those topics' `digests` lists)
     remade = {id(topic) for n, topic in enumerate(site.topics) if not same_topics or paths[n] not in last.outputs
-              or any(membership_key(topic, name) in last.changed for name in ("items", "digests"))}  # (a lead's: its digest's)
+              or any(membership_key(topic, name) in last.changed for name in ("items", "digests"))}
     decision_ids = {id(x): n for n, x in enumerate(decisions)}
     topic_items: dict[int, list[int]] = defaultdict(list)
     topic_decisions: dict[int, set[int]] = defaultdict(set)
