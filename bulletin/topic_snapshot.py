@@ -33,7 +33,8 @@ TopicSlugs = tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]
 def parts(site: Site) -> tuple[tuple, tuple]:
     """What the file holds (snapshot.save_topics writes it): each topic's slug, name and
     spellings, and each digest's and item's topics, by their places in that list."""
-    topic_rows = tuple((t.slug, t.name, tuple(t.spellings.items())) for t in site.topics)
+    # (spellings sorted: counted in, a new spelling comes last, where a first build counts it where first written)
+    topic_rows = tuple((t.slug, t.name, tuple(sorted(t.spellings.items()))) for t in site.topics)
     places = {t.slug: n for n, t in enumerate(site.topics)}
     digest_rows = tuple((tuple([places[t.slug] for t in d.topics]),
                          tuple([tuple([places[t.slug] for t in i.topics]) for i in d.items]))
