@@ -30,7 +30,7 @@ again, all of them, and nothing else is (a topic change at 10,000 digests: 0.3 s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from itertools import chain
 
 from .deps import KEYS, object_hash, object_hashes
@@ -57,6 +57,7 @@ class CarriedHashes:
     bases: set[str]  # key bases of the documents those files and the removed ones cite, before or after
     same_structure: bool = False  # only texts changed: the index is last build's (see the module's docstring)
     same_documents: bool = False  # only texts and topics changed: so did only the topics' lists
+    before: dict[str, ParsedBody] = field(default_factory=dict)  # last build's bodies of the files read again
 
     @classmethod
     def of(cls, loaded: LoadedSources, db: BuildState, old: dict[str, str], rules: TopicRules | None = None
@@ -81,7 +82,7 @@ class CarriedHashes:
             structure(source, before[source.body_key], rules) == structure(*now[source.rel], rules)
             for source in loaded.previous)
         return cls(old, loaded.reread, {key_base(*identity) for identity in identities}, same_structure,
-                   same_documents)
+                   same_documents, before)
 
     def own_hash(self, value: object) -> str | None:
         """Last build's hash of this object's own fields, when no edit can have changed them."""

@@ -20,7 +20,7 @@ from .config import SiteConfig
 from .model import (CitedDocument, Decision, Digest, DigestSource, Item, Mention, ParsedBody, Site,
                     Topic, Week, Year)
 from .parse import LEAD_ANCHOR, written_label
-from .slugs import slugify, vietnamese_sort_key
+from .slugs import distinct_slugs, slugify, vietnamese_sort_key
 from .topic_rules import TopicRules
 
 Identity = tuple[str, str, str]  # (type, issuer, number)
@@ -79,12 +79,7 @@ class _Topics:
             self.by_slug[slug] = Topic(slug, best_spelling(counter), urls.topic(slug), spellings=dict(counter))
 
     def lookup(self, names) -> list[Topic]:
-        seen: dict[str, Topic] = {}
-        for name in names:
-            slug = slugify(name)
-            if slug and slug not in seen:
-                seen[slug] = self.by_slug[slug]
-        return list(seen.values())
+        return [self.by_slug[slug] for slug in distinct_slugs(names)]
 
 
 def digest_order(source: DigestSource) -> tuple:

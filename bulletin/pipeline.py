@@ -25,7 +25,7 @@ from .feeds import atom_feed, sitemap_files
 from .index import build_index, item_topics
 from .inputs import static_files
 from .memory import collector_paused, settle
-from .model import Site
+from .model import ParsedBody, Site
 from .model_files import EarlyDocuments, EarlyPostings, from_model, make_model_files
 from .pages import (
     TEMPLATES,
@@ -41,11 +41,11 @@ from .render_pages import PageRenderer, RenderedRows, render_pages
 from .reuse import LastModelFiles
 from .search.index import SCRIPT as SEARCH_SCRIPT
 from .search_state import LastPostings
+from .slugs import distinct_slugs
 from .sources import SourcesLoading
 from .state import BuildState, digest_of
 from .stored_bodies import BodyStore
 from .topic_rules import TopicRules
-from .topic_snapshot import unique_slugs
 from .workers import run_beside
 from .write import OutputsPresent, OutputWriter
 
@@ -118,8 +118,7 @@ def run_stages(source_dir: Path, config: SiteConfig, db: BuildState, writer: Out
         same_documents = carried is not None and carried.same_documents  # only texts and topics
         # After an edit of texts (and topics) alone, last build's model with the new texts (and
         # topics): no body read back, no index made.
-        restored = (_restored_model(db, loaded, snapshot_stamp, topics_stamp, same_structure, rules)
-                    if same_documents else None)
+        restored = _restored_model(db, loaded, snapshot_stamp, topics_stamp, carried, rules) if same_documents else None
         if restored:
             site = restored[0]
         else:
@@ -257,26 +256,26 @@ def _store_parsed(db: BuildState, loaded) -> None:
         db.save_parsed(loaded.parsed)
 
 
-def _restored_model(db: BuildState, loaded, stamp: str | None, topics_stamp: str | None, same_topics: bool,
+def _restored_model(db: BuildState, loaded, stamp: str | None, topics_stamp: str | None, carried: CarriedHashes,
                     rules: TopicRules | None) -> tuple[Site, bool] | None:
     """Last build's model from its snapshot, with the texts of the files read again (and, unless
-    `same_topics`, their topics, which the site's topic `rules` may find in their texts); and
-    whether the snapshot still holds it (snapshot.restore)."""
+    only texts changed, their topics, which the site's topic `rules` may find in their texts);
+    and whether the snapshot still holds it (snapshot.restore)."""
     saved = snapshot.load(snapshot.snapshot_file(db), stamp)
     saved_topics = snapshot.load(snapshot.topics_file(db), topics_stamp)
     # Pages read their HTML from the state: it must hold every body (but those parsed here, stored next).
     if saved is None or saved_topics is None or not db.has_parsed(
             [s.body_key for s in loaded.digests if s.body_key not in loaded.parsed]):
         return None
-    renamed = None if same_topics else _renamed(db, loaded, rules)
+    renamed = None if carried.same_structure else _renamed(loaded, carried.before, rules)
     return snapshot.restore(saved, saved_topics, loaded.digests, lambda source: db.texts_of(source.body_key),
                             loaded.fresh, loaded.reread, renamed)
 
 
-def _renamed(db: BuildState, loaded, rules: TopicRules | None) -> dict[str, snapshot.Renamed]:
-    """The topic names each file read again counted in last build and counts now, and its topics."""
+def _renamed(loaded, before: dict[str, ParsedBody], rules: TopicRules | None) -> dict[str, snapshot.Renamed]:
+    """The topic names each file read again counted in last build (`before`: its parsed bodies)
+    and counts now, and its topics."""
     previous = {source.rel: source for source in loaded.previous}
-    before = db.parsed([source.body_key for source in loaded.previous])
     renamed = {}
     for source in loaded.digests:
         if source.rel in loaded.reread:
@@ -287,7 +286,7 @@ def _renamed(db: BuildState, loaded, rules: TopicRules | None) -> dict[str, snap
                 [*old_source.topics, *(name for n in range(len(old_body.items))
                                        for name in item_topics(old_body, n, rules))],
                 [*source.topics, *(name for names in items for name in names)],
-                (unique_slugs(source.topics), tuple(map(unique_slugs, items))))
+                (distinct_slugs(source.topics), tuple(map(distinct_slugs, items))))
     return renamed
 
 

@@ -8,6 +8,7 @@ a word boundary so URLs stay readable.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from slugify import slugify as _slugify
@@ -19,6 +20,12 @@ MAX_SLUG_LENGTH = 80
 def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
     """`Đất đai` → `dat-dai`; lowercase ASCII words joined by hyphens ("" if nothing is left)."""
     return _slugify(text, max_length=max_length, word_boundary=True, save_order=True)
+
+
+def distinct_slugs(names: Iterable[str]) -> tuple[str, ...]:
+    """The slugs of these names, each once, in order; names with no slug left out (a list of
+    topics written by an author: "Y tế, y tế" is one topic)."""
+    return tuple(dict.fromkeys(slug for slug in map(slugify, names) if slug))
 
 
 class UniqueSlugs:

@@ -74,11 +74,6 @@ def respell(spellings: dict[str, Counter], old_names: Iterable[str], new_names: 
             spellings.setdefault(slug, Counter())[name] += 1
 
 
-def unique_slugs(names: Iterable[str]) -> tuple[str, ...]:
-    """The slugs of these names, each once, in order (as `index._Topics.lookup` gives topics)."""
-    return tuple(dict.fromkeys(slug for slug in map(slugify, names) if slug))
-
-
 def put_topics(digests: list[Digest], slugs: list[TopicSlugs], spellings: dict[str, Counter]) -> list[Topic]:
     """Give the digests and their items their topics, and each topic its lists; the topics in
     the order `build_index` gives them. A topic is made at its first mention, digests newest
